@@ -1,0 +1,223 @@
+"""The `handler-one` command. Subcommands import only what they use, so the author tools never
+load Textual."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from game import __version__
+
+COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+def _story_dir(value: str | None) -> Path:
+    from game.paths import scenes_dir
+
+    return Path(value) if value else scenes_dir()
+
+
+def _load(directory: str | None):  # noqa: ANN202 - returns Story; typed lazily to keep imports light
+    """Load a story or exit 1 with its diagnostics (never a traceback)."""
+    from game.engine.diagnostics import StoryError
+    from game.engine.loader import load_story
+
+    try:
+        return load_story(_story_dir(directory))
+    except StoryError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+        print(
+            f"handler-one: the story has {errors} error(s); run 'handler-one validate' for the list",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+
+
+def parse_sets(pairs: Sequence[str], story) -> dict[str, bool | int | str]:  # noqa: ANN001
+    """Turn `NAME=VALUE` strings into typed values for the story's declared variables."""
+    values: dict[str, bool | int | str] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--set takes NAME=VALUE, got '{pair}'")
+        variable = story.variables.get(name)
+        if variable is None:
+            from game.engine.diagnostics import did_you_mean
+
+            raise UsageError(f"--set: no variable '{name}'{did_you_mean(name, story.variables)}")
+        if variable.type == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise UsageError(f"--set {name}: '{raw}' is not true or false")
+            values[name] = raw.lower() in ("true", "1", "yes")
+        elif variable.type == "int":
+            try:
+                number = int(raw)
+            except ValueError:
+                raise UsageError(f"--set {name}: '{raw}' is not a whole number") from None
+            values[name] = variable.clamp(number)
+        else:
+            values[name] = raw
+    return values
+
+
+# --- play -------------------------------------------------------------------------------------
+
+
+def _play_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "story", nargs="?", metavar="DIR", help="story folder (default: the shipped story)"
+    )
+    parser.add_argument("--plain", action="store_true", help="line mode on stdin/stdout")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed for the game's chance (default: random)"
+    )
+    parser.add_argument("--save-dir", metavar="DIR", help="where saves live")
+    parser.add_argument("--load", metavar="NAME", help="resume a saved game")
+    parser.add_argument("--replay", metavar="FILE", help="replay a playtest transcript (line mode)")
+    parser.add_argument("--warp", metavar="SCENE", help="start at a scene (for authors)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="preset a variable (for authors)",
+    )
+    parser.add_argument(
+        "--dev", action="store_true", help="reload scenes when they change (for authors)"
+    )
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Start the game: the console, or line mode with --plain."""
+    if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            from game.tui.app import run_console
+        except ImportError:
+            run_console = None
+        if run_console is not None:
+            return run_console(args)
+    return _play_plain(args)
+
+
+def _play_plain(args: argparse.Namespace) -> int:
+    import random
+
+    from game.engine.runtime import Engine
+    from game.plain import LineMode
+
+    story = _load(args.story)
+    sets = parse_sets(args.set, story)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    if args.warp and args.warp not in story.scenes:
+        from game.engine.diagnostics import did_you_mean
+
+        raise UsageError(f"--warp: no scene '{args.warp}'{did_you_mean(args.warp, story.scenes)}")
+    engine = Engine.new(story, seed, warp=args.warp, sets=sets)
+    return LineMode(engine).run()
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+def _validate_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "story", nargs="?", metavar="DIR", help="story folder (default: the shipped story)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the diagnostics as JSON")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a story; exit 0 with no errors (warnings allowed), 1 with errors."""
+    from game.engine.validate import validate
+
+    root = _story_dir(args.story)
+    diagnostics = validate(root)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    if args.json:
+        print(json.dumps([d.to_json() for d in diagnostics], indent=2))
+    else:
+        for diagnostic in diagnostics:
+            print(diagnostic)
+        verdict = "ok" if not errors else "failed"
+        print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+HANDLERS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
+] = {
+    "play": (_play_parser, cmd_play, "play the game (the default command)"),
+    "validate": (_validate_parser, cmd_validate, "check a story folder for errors"),
+}
+
+
+def register(
+    name: str,
+    configure: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace], int],
+    help_text: str,
+) -> None:
+    """Add a subcommand (used by the tool modules)."""
+    HANDLERS[name] = (configure, run, help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    _register_tools()
+    parser = argparse.ArgumentParser(
+        prog="handler-one",
+        description="Handler One: you are the Handler; the radio is your only window.",
+    )
+    parser.add_argument("--version", action="version", version=f"handler-one {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (configure, _, help_text) in HANDLERS.items():
+        configure(commands.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def _register_tools() -> None:
+    """Tool subcommands live in game.tools; each module registers itself when present."""
+    import importlib
+    import pkgutil
+
+    try:
+        import game.tools as tools
+    except ImportError:
+        return
+    for module in pkgutil.iter_modules(tools.__path__):
+        loaded = importlib.import_module(f"game.tools.{module.name}")
+        setup = getattr(loaded, "register_command", None)
+        if setup:
+            setup(register)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: `handler-one [COMMAND] ...`; with no command, play."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["play", *argv]
+    try:
+        args = parser.parse_args(argv)
+        configure_run = HANDLERS[args.command][1]
+        return configure_run(args)
+    except UsageError as exc:
+        print(f"handler-one: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

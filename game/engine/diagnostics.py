@@ -1,0 +1,70 @@
+"""Diagnostics: every problem the loader or a checker finds, with its place in a file."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A place in a file; line and column are 1-based, as editors count them."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding: `PATH:LINE:COL: severity: message [code]`, gcc style so editors jump to it."""
+
+    mark: Mark
+    severity: Severity
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.mark}: {self.severity}: {self.message} [{self.code}]"
+
+    def to_json(self) -> dict[str, object]:
+        """The diagnostic as the flat object `validate --json` prints."""
+        data = asdict(self)
+        mark = data.pop("mark")
+        return {**mark, **data}
+
+
+class StoryError(Exception):
+    """Raised when a story cannot be loaded; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        first = diagnostics[0] if diagnostics else None
+        more = f" (and {len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
+        super().__init__(f"{first}{more}" if first else "story failed to load")
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """A `; did you mean 'x'?` hint when a close match exists, else an empty string."""
+    names = [c for c in choices if isinstance(c, str)]  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path relative to the working directory or the story root when possible."""
+    for base in (Path.cwd(), root):
+        if base is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)

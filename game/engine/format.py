@@ -1,0 +1,159 @@
+"""The scene format's fields, written once: the loader checks keys against these and the JSON
+Schema (`handler-one schema`) is generated from them, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One key of one kind of object: its value's shape, whether it is required, what it does."""
+
+    kind: str
+    required: bool = False
+    doc: str = ""
+
+
+NOTES = Field("text", doc="Free text for authors; never shown in the game.")
+
+OBJECTS: Mapping[str, Mapping[str, Field]] = {
+    "manifest": {
+        "id": Field("id", True, "The story's id; saves remember it."),
+        "title": Field("text", True, "The story's title."),
+        "start": Field("scene_ref", True, "The first scene."),
+        "chapters": Field("list:chapter", doc="Chapter numbers and titles."),
+        "variables": Field("list:variable", doc="Every variable a condition or effect names."),
+        "pilots": Field("list:pilot", doc="The squadron roster, in roster order."),
+        "evidence": Field("list:evidence", doc="Dossier entries."),
+        "deductions": Field("list:deduction", doc="Evidence that together unlocks a deduction."),
+        "endings": Field("list:ending", doc="The story's endings."),
+        "notes": NOTES,
+    },
+    "scene_file": {
+        "chapter": Field("int", doc="The chapter of every scene in this file."),
+        "scenes": Field("list:scene", doc="The scenes."),
+        "variables": Field("list:variable", doc="More variables, declared beside their scenes."),
+        "evidence": Field("list:evidence", doc="More dossier entries."),
+        "deductions": Field("list:deduction", doc="More deductions."),
+        "endings": Field("list:ending", doc="More endings."),
+        "notes": NOTES,
+    },
+    "chapter": {
+        "number": Field("int", True, "The chapter number scenes refer to."),
+        "title": Field("text", True, "Shown in the status line and headers."),
+        "notes": NOTES,
+    },
+    "variable": {
+        "name": Field("id", True, "How conditions and effects name it."),
+        "type": Field("enum:bool,int,text", True, "bool, int or text."),
+        "default": Field("value", True, "The starting value, of the declared type."),
+        "min": Field("int", doc="Lowest value effects may set (int only)."),
+        "max": Field("int", doc="Highest value effects may set (int only)."),
+        "notes": NOTES,
+    },
+    "pilot": {
+        "id": Field("id", True, "How scenes name the pilot (also the radio speaker key)."),
+        "callsign": Field("text", True, "Shown until Lena learns the name."),
+        "name": Field("text", True, "The pilot's name."),
+        "role": Field("text", doc="Role in the squadron."),
+        "status": Field("enum:active,wounded,missing,killed", doc="Status at the start."),
+        "known": Field("bool", doc="Whether Lena knows the name at the start."),
+        "notes": NOTES,
+    },
+    "evidence": {
+        "id": Field("id", True, "How effects and conditions name it."),
+        "title": Field("text", True, "The dossier heading."),
+        "text": Field("text", True, "What the evidence says."),
+        "source": Field("enum:official,radio,record", True, "official, radio or record."),
+        "notes": NOTES,
+    },
+    "deduction": {
+        "id": Field("id", True, "How conditions name it: deduced(id)."),
+        "title": Field("text", True, "The dossier heading."),
+        "text": Field("text", True, "What Lena concludes."),
+        "requires": Field("evidence_refs", True, "Evidence that together makes it."),
+        "hint": Field("text", doc="Shown when some but not all of the pieces are held."),
+        "notes": NOTES,
+    },
+    "ending": {
+        "id": Field("id", True, "Named by a scene's `ending`."),
+        "title": Field("text", True, "Shown as ENDING: title."),
+        "text": Field("text", doc="Closing text on the ending screen."),
+        "notes": NOTES,
+    },
+    "scene": {
+        "id": Field("id", True, "Unique across the story."),
+        "title": Field("text", True, "The scene's title."),
+        "chapter": Field("int", doc="Overrides the file's chapter."),
+        "map": Field("map_ref", doc="A map from assets/maps (without .txt)."),
+        "markers": Field("list:marker", doc="Marks drawn on the map."),
+        "enter": Field("effects", doc="Effects applied when the scene is entered."),
+        "radio": Field("lines", doc="What is heard, in order."),
+        "orders": Field("list:order", doc="What Lena can say."),
+        "ending": Field("ending_ref", doc="Makes this scene an ending."),
+        "engagement": Field("engagement", doc="Makes this scene a fight in rounds."),
+        "notes": NOTES,
+    },
+    "marker": {
+        "at": Field("at", True, "[column, row] on the map, from 0."),
+        "kind": Field("enum:squad,legion,objective,hazard", True, "What the mark shows."),
+        "label": Field("text", doc="A short label."),
+        "notes": NOTES,
+    },
+    "order": {
+        "say": Field("text", True, "What Lena says over the link."),
+        "words": Field("words", doc="Words the player can type to give this order."),
+        "if": Field("condition", doc="When false the order is hidden (or disabled)."),
+        "disabled": Field("text", doc="Show the order dimmed with this reason instead of hiding."),
+        "effects": Field("effects", doc="Applied when the order is given."),
+        "radio": Field("lines", doc="Heard right after the order."),
+        "goto": Field("goto", doc="The next scene, or a list of branches."),
+        "heeds": Field("bool", doc="In an engagement: this order follows Shin's warning."),
+        "risk": Field("int", doc="In an engagement: extra danger this round."),
+        "notes": NOTES,
+    },
+    "branch": {
+        "goto": Field("scene_ref", True, "Where this branch goes."),
+        "if": Field("condition", doc="The branch is dropped when false."),
+        "weight": Field("int", doc="Relative chance among weighted branches."),
+        "effects": Field("effects", doc="Applied when this branch is taken."),
+        "radio": Field("lines", doc="Heard when this branch is taken."),
+        "notes": NOTES,
+    },
+    "effects": {
+        "set": Field("assignments", doc="variable: value"),
+        "add": Field("increments", doc="int variable: amount (clamped)"),
+        "reveal": Field("evidence_refs", doc="Evidence added to the dossier."),
+        "learn": Field("pilot_refs", doc="Pilots whose names Lena learns."),
+        "status": Field("statuses", doc="pilot: active | wounded | missing | killed"),
+        "notes": NOTES,
+    },
+    "engagement": {
+        "rounds": Field("list:round", True, "The rounds, in order."),
+        "orders": Field("list:order", True, "Orders offered every round."),
+        "after": Field("goto", True, "Where the game goes after the last round."),
+        "danger": Field("int_expr", doc="Base danger each round (default 1)."),
+        "ignore_cost": Field("int", doc="Danger added when Shin's warning is ignored (default 3)."),
+        "at_risk": Field("pilot_refs", doc="Pilots who can be hit (default all but shin)."),
+        "hit": Field("text", doc="Narration for a wound; {pilot} is the pilot."),
+        "kill": Field("text", doc="Narration for a death; {pilot} is the pilot."),
+        "notes": NOTES,
+    },
+    "round": {
+        "radio": Field("lines", doc="Reports this round."),
+        "warning": Field("text", doc="Shin's warning this round."),
+        "orders": Field("list:order", doc="Extra orders this round only."),
+        "notes": NOTES,
+    },
+}
+
+# Keys a radio line may carry beside its one speaker key.
+LINE_KEYS: Mapping[str, Field] = {
+    "if": Field("condition", doc="The line is said only when this holds."),
+    "signal": Field("int", doc="0 (mostly static) to 4 (clear)."),
+    "notes": NOTES,
+}

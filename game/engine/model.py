@@ -1,0 +1,236 @@
+"""The compiled story: immutable objects built once from the scene files.
+
+Front ends and tools read these; only the loader creates them. Game progress lives in
+`game.engine.state.GameState`, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from game.engine.conditions import Expression, Type, Value
+from game.engine.diagnostics import Diagnostic, Mark
+
+PilotStatus = Literal["active", "wounded", "missing", "killed"]
+PILOT_STATUSES: tuple[PilotStatus, ...] = ("active", "wounded", "missing", "killed")
+EvidenceSource = Literal["official", "radio", "record"]
+EVIDENCE_SOURCES: tuple[EvidenceSource, ...] = ("official", "radio", "record")
+FIXED_SPEAKERS = ("hq", "narration", "lena")
+MARKER_KINDS = ("squad", "legion", "objective", "hazard")
+ROUND_SEPARATOR = "#"
+NOWHERE = Mark("<story>")
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    type: Type
+    default: Value
+    min: int | None = None
+    max: int | None = None
+    mark: Mark = NOWHERE
+
+    def clamp(self, value: int) -> int:
+        """`value` held inside the declared range."""
+        if self.min is not None:
+            value = max(self.min, value)
+        if self.max is not None:
+            value = min(self.max, value)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Pilot:
+    id: str
+    callsign: str
+    name: str
+    role: str
+    status: PilotStatus = "active"
+    known: bool = False
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    id: str
+    title: str
+    text: str
+    source: EvidenceSource
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Deduction:
+    id: str
+    title: str
+    text: str
+    requires: tuple[str, ...]
+    hint: str = ""
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    id: str
+    title: str
+    text: str = ""
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One radio line as written: who says it, the raw text, when, and how clearly."""
+
+    speaker: str
+    text: str
+    condition: Expression | None = None
+    signal: int = 4
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    set: tuple[tuple[str, Value], ...] = ()
+    add: tuple[tuple[str, int], ...] = ()
+    reveal: tuple[str, ...] = ()
+    learn: tuple[str, ...] = ()
+    status: tuple[tuple[str, PilotStatus], ...] = ()
+    mark: Mark = NOWHERE
+
+    def __bool__(self) -> bool:
+        return bool(self.set or self.add or self.reveal or self.learn or self.status)
+
+
+NO_EFFECTS = Effects()
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One way an order or an engagement can go; see `choose_branch` in the runtime."""
+
+    goto: str
+    condition: Expression | None = None
+    weight: int | None = None
+    effects: Effects = NO_EFFECTS
+    radio: tuple[Line, ...] = ()
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    say: str
+    words: tuple[str, ...] = ()
+    condition: Expression | None = None
+    disabled: str | None = None
+    effects: Effects = NO_EFFECTS
+    radio: tuple[Line, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    heeds: bool = False
+    risk: int = 0
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    radio: tuple[Line, ...] = ()
+    warning: str | None = None
+    orders: tuple[Order, ...] = ()
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    danger: Expression
+    ignore_cost: int
+    at_risk: tuple[str, ...]
+    hit: str
+    kill: str
+    rounds: tuple[Round, ...]
+    orders: tuple[Order, ...]
+    after: tuple[Branch, ...]
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    column: int
+    row: int
+    kind: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    id: str
+    title: str
+    chapter: int
+    radio: tuple[Line, ...] = ()
+    orders: tuple[Order, ...] = ()
+    enter: Effects = NO_EFFECTS
+    ending: str | None = None
+    engagement: Engagement | None = None
+    map: str | None = None
+    markers: tuple[Marker, ...] = ()
+    mark: Mark = NOWHERE
+
+    @property
+    def rounds(self) -> int:
+        """How many machine states this scene occupies (engagement rounds, else 1)."""
+        return len(self.engagement.rounds) if self.engagement else 1
+
+
+def state_name(scene: str, round_number: int = 1) -> str:
+    """The machine state for a scene (and an engagement round after the first)."""
+    return scene if round_number <= 1 else f"{scene}{ROUND_SEPARATOR}{round_number}"
+
+
+def split_state(name: str) -> tuple[str, int]:
+    """The scene id and round number of a machine state name."""
+    scene, sep, number = name.partition(ROUND_SEPARATOR)
+    return (scene, int(number)) if sep and number.isdigit() else (name, 1)
+
+
+@dataclass(frozen=True)
+class Story:
+    """A whole compiled story. Mappings keep the order in which things were declared."""
+
+    id: str
+    title: str
+    start: str
+    chapters: Mapping[int, Chapter]
+    variables: Mapping[str, Variable]
+    pilots: Mapping[str, Pilot]
+    evidence: Mapping[str, Evidence]
+    deductions: Mapping[str, Deduction]
+    endings: Mapping[str, Ending]
+    scenes: Mapping[str, Scene]
+    maps: Mapping[str, str] = field(default_factory=dict)
+    content_hash: str = ""
+    root: str = ""
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def orders_at(self, state: str) -> tuple[Order, ...]:
+        """Every order written for a machine state, in authored order (hidden ones included)."""
+        scene_id, round_number = split_state(state)
+        scene = self.scenes[scene_id]
+        if scene.engagement is None:
+            return scene.orders
+        rnd = scene.engagement.rounds[round_number - 1]
+        return scene.engagement.orders + rnd.orders
+
+    def states(self) -> list[str]:
+        """Every machine state: one per scene, one per engagement round."""
+        return [state_name(s.id, r) for s in self.scenes.values() for r in range(1, s.rounds + 1)]
+
+    def chapter_title(self, number: int) -> str:
+        """The chapter's title, or 'Chapter N' when none was declared."""
+        chapter = self.chapters.get(number)
+        return chapter.title if chapter else f"Chapter {number}"

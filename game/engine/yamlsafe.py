@@ -1,0 +1,164 @@
+"""Bounded, safe YAML loading that remembers where every mapping and sequence came from.
+
+Only the safe loader is used (the C one when libyaml is present). Before anything is composed the
+file is checked against hard caps: size, nesting depth and alias count. libyaml overflows its stack
+on deep nesting and alias bombs expand exponentially when walked, so both are refused from the
+event stream, which costs little and builds no objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # pragma: no branch - depends on how PyYAML was built
+    from yaml import CSafeLoader as _BaseLoader
+    from yaml._yaml import CParser as _EventParser
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _EventParser  # type: ignore[assignment]
+
+from game.engine.diagnostics import Mark
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+
+
+class YamlProblem(Exception):
+    """A file that cannot be read as a scene file; carries the place of the problem."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(f"{mark}: {message}")
+        self.mark = mark
+        self.message = message
+
+
+class MarkedDict(dict):  # type: ignore[type-arg]
+    """A mapping from YAML that knows where it and each of its keys started."""
+
+    mark: Mark
+    key_marks: dict[Any, Mark]
+
+
+class MarkedList(list):  # type: ignore[type-arg]
+    """A sequence from YAML that knows where it and each of its items started."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+
+def _mark(path: str, node: yaml.Node) -> Mark:
+    return Mark(path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _make_loader(path: str) -> type:
+    class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedDict:
+        result = MarkedDict()
+        result.mark = _mark(path, node)
+        result.key_marks = {}
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise YamlProblem(_mark(path, key_node), "a mapping key must be plain text")
+            if key in result:
+                raise YamlProblem(_mark(path, key_node), f"duplicate key '{key}' in this mapping")
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_marks[key] = _mark(path, key_node)
+        return result
+
+    def construct_sequence(loader: Any, node: yaml.SequenceNode) -> MarkedList:
+        result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+        result.mark = _mark(path, node)
+        result.item_marks = [_mark(path, child) for child in node.value]
+        return result
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return _Loader
+
+
+def _check_events(text: str, path: str) -> None:
+    """Refuse deep nesting and many aliases by walking parser events, which builds nothing."""
+    depth = 0
+    aliases = 0
+    parser = _EventParser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(
+                        _event_mark(path, event),
+                        f"nesting deeper than {MAX_DEPTH} levels; scene files never need this",
+                    )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise YamlProblem(
+                        _event_mark(path, event),
+                        f"more than {MAX_ALIASES} aliases (*name); refusing a possible alias bomb",
+                    )
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose:
+            dispose()
+
+
+def _event_mark(path: str, event: yaml.Event) -> Mark:
+    return Mark(path, event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def load_yaml(file: Path, display: str | None = None) -> Any:
+    """Read one YAML file safely and within bounds.
+
+    Returns plain data where every mapping is a `MarkedDict` and every sequence a `MarkedList`.
+    Raises `YamlProblem` with a place and a plain message for anything unreadable or hostile.
+    """
+    path = display or str(file)
+    try:
+        if not file.is_file():
+            raise YamlProblem(Mark(path), "not a regular file")
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise YamlProblem(
+                Mark(path),
+                f"file is {size // 1024} KiB; scene files are capped at "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (split it into several files)",
+            )
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise YamlProblem(Mark(path), f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(Mark(path, line), "file is not valid UTF-8 text") from None
+    text = text.removeprefix("\ufeff")
+    try:
+        _check_events(text, path)
+        return yaml.load(text, Loader=_make_loader(path))  # noqa: S506 - a SafeLoader subclass
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(path, mark.line + 1, mark.column + 1) if mark else Mark(path)
+        problem = exc.problem or exc.context or "malformed YAML"
+        if "could not determine a constructor" in str(exc):
+            problem = "tags such as '!!python/...' are not allowed in scene files"
+        raise YamlProblem(where, f"YAML syntax: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(Mark(path), f"YAML: {exc}") from None
+    except RecursionError:
+        raise YamlProblem(Mark(path), "nesting too deep") from None

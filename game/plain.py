@@ -1,0 +1,174 @@
+"""Line mode: the same game on stdin/stdout, for screen readers, pipes and tests.
+
+Output is deterministic: the same story, seed and input give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from game.engine.runtime import Engine, PilotView, RadioLine
+
+HELP = """Orders: type an order's number, or its command words (a unique prefix is enough).
+Other commands:
+  help      this text
+  squad     the squadron roster
+  dossier   evidence and deductions
+  undo      take back the last order
+  quit      leave the game"""
+
+STATUS_MARK = {"active": "+", "wounded": "!", "missing": "?", "killed": "x"}
+
+
+def format_line(line: RadioLine) -> str:
+    """A radio line as line mode prints it: `CALLSIGN: text`, narration bare."""
+    if line.kind == "warning":
+        return f"{line.tag} (warning): {line.text}"
+    if line.kind == "dossier":
+        return f"[{line.text}]"
+    return f"{line.tag}: {line.text}" if line.tag else line.text
+
+
+def format_pilot(pilot: PilotView) -> str:
+    """One roster row: status mark, callsign, name (or a dash), role, status."""
+    name = pilot.name or "—"
+    return f"  {STATUS_MARK.get(pilot.status, ' ')} {pilot.callsign:<14} {name:<22} {pilot.status}"
+
+
+class LineMode:
+    """Drives an `Engine` from lines of input. `run` returns the process exit code."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        out: TextIO | None = None,
+        extra_commands: dict[str, Callable[[str], bool]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.out = out or sys.stdout
+        self.extra = extra_commands or {}
+
+    def say(self, text: str = "") -> None:
+        """Write one line of output."""
+        self.out.write(text + "\n")
+
+    def show_scene(self) -> None:
+        """The scene header, its radio lines and the orders."""
+        engine = self.engine
+        self.say(f"== {engine.header()} ==")
+        for line in engine.radio():
+            self.say(format_line(line))
+        if engine.ending is None:
+            self.show_orders()
+
+    def show_orders(self) -> None:
+        """The numbered orders, and disabled ones with their reason."""
+        for view in self.engine.orders():
+            if view.enabled:
+                self.say(f"{view.number}) {view.say}")
+            else:
+                self.say(f"-) {view.say} [unavailable: {view.reason}]")
+
+    def show_ending(self) -> None:
+        """The ending's title and text, then the roll call."""
+        ending = self.engine.ending
+        assert ending is not None
+        self.say()
+        self.say(f"ENDING: {ending.title}")
+        if ending.text:
+            self.say(ending.text)
+        self.say()
+        self.say("ROLL CALL")
+        for pilot in self.engine.roll_call():
+            fate = {
+                "active": "alive",
+                "wounded": "alive, wounded",
+                "missing": "missing",
+                "killed": "killed",
+            }
+            who = pilot.name if pilot.name else "(name never asked)"
+            self.say(f"  {pilot.callsign:<14} {who:<22} {fate.get(pilot.status, pilot.status)}")
+
+    def show_squad(self) -> None:
+        """The roster."""
+        self.say("SQUADRON")
+        for pilot in self.engine.squad():
+            self.say(format_pilot(pilot))
+
+    def show_dossier(self) -> None:
+        """Evidence held and deductions made or hinted."""
+        entries = self.engine.dossier()
+        self.say("DOSSIER")
+        if not entries:
+            self.say("  (empty)")
+        for entry in entries:
+            ev = entry.evidence
+            self.say(f"  [{ev.source}] {ev.title} (from: {entry.found_in})")
+            self.say(f"      {ev.text}")
+        for view in self.engine.deductions():
+            d = view.deduction
+            if view.made:
+                self.say(f"  DEDUCTION: {d.title} - {d.text}")
+            elif d.hint:
+                self.say(f"  (a thread: {d.hint})")
+
+    def handle(self, text: str) -> bool:
+        """Act on one line of input; False means leave the game."""
+        command = text.strip()
+        word = command.lower().split(" ", 1)[0] if command else ""
+        if not command:
+            self.say("Type an order's number, or 'help'.")
+            return True
+        if word in ("quit", "exit"):
+            return False
+        if word == "help":
+            self.say(HELP)
+            return True
+        if word == "squad":
+            self.show_squad()
+            return True
+        if word == "dossier":
+            self.show_dossier()
+            return True
+        if word in self.extra:
+            return self.extra[word](command)
+        if word == "undo":
+            if self.engine.undo():
+                self.say("Order taken back.")
+                self.show_scene()
+            else:
+                self.say("Nothing to undo.")
+            return True
+        try:
+            outcome = self.engine.choose_text(command)
+        except ValueError as exc:
+            self.say(str(exc))
+            return True
+        if not outcome.ok:
+            self.say(outcome.message)
+            return True
+        self.say()
+        self.show_scene()
+        return True
+
+    def run(self, lines: TextIO | None = None) -> int:
+        """Play until an ending, `quit`, or end of input. Returns 0."""
+        source = lines or sys.stdin
+        self.show_scene()
+        if self.engine.ending is not None:
+            self.show_ending()
+            return 0
+        while True:
+            self.out.write("> ")
+            self.out.flush()
+            text = source.readline()
+            if not text:
+                self.say()
+                return 0
+            if not self.handle(text):
+                return 0
+            if self.engine.ending is not None:
+                self.show_ending()
+                return 0

@@ -1,0 +1,1 @@
+"""Author and player tools; each module may add a subcommand through `register_command`."""
