@@ -9,7 +9,7 @@ player; `GameState.scene` is written by it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -134,6 +134,7 @@ class Engine:
         self._pending: tuple[int, int] | None = None
         self._routes: dict[tuple[str, int], tuple[Branch, ...]] = {}
         self._cursor = _Cursor()
+        self._listeners: list[Callable[[Engine], None]] = []
         self.machine = self._build_machine(state.scene)
 
     # --- construction -------------------------------------------------------------------------
@@ -152,12 +153,51 @@ class Engine:
         if warp is not None:
             if warp not in story.scenes:
                 raise ValueError(f"no scene '{warp}' to warp to")
-            state.scene = warp
+            state.scene = state.origin = warp
         for name, value in (sets or {}).items():
-            state.variables[name] = value
+            if name not in story.variables:
+                raise ValueError(f"no variable '{name}'")
+            state.variables[name] = state.preset[name] = value
         engine = cls(story, state)
         engine._entered()
         return engine
+
+    @classmethod
+    def replay(
+        cls,
+        story: Story,
+        seed: int,
+        log: Iterable[tuple[str, int]],
+        *,
+        warp: str | None = None,
+        sets: Mapping[str, Value] | None = None,
+    ) -> tuple[Engine, int]:
+        """Replay an order log from the start; stop where the story no longer matches it.
+
+        Returns the engine and how many orders of the log were applied. Because chance comes
+        from the seed, a full replay reproduces the game exactly.
+        """
+        engine = cls.new(story, seed, warp=warp, sets=sets)
+        applied = 0
+        for state, index in log:
+            if engine.state.ending is not None or engine.state.scene != state:
+                break
+            orders = story.orders_at(state)
+            if not 0 <= index < len(orders):
+                break
+            order = orders[index]
+            if order.condition is not None and not order.condition(engine):
+                break
+            try:
+                engine.choose(index)
+            except (DeadEnd, ValueError):
+                break
+            applied += 1
+        return engine, applied
+
+    def add_listener(self, listener: Callable[[Engine], None]) -> None:
+        """Call `listener(engine)` after every scene (or round) the game enters: autosave hooks."""
+        self._listeners.append(listener)
 
     def _build_machine(self, initial: str) -> Machine:
         story = self.story
@@ -225,6 +265,8 @@ class Engine:
                 self._effects(scene.enter, self.state.aftermath)
         if scene.ending is not None:
             self.state.ending = scene.ending
+        for listener in self._listeners:
+            listener(self)
 
     # --- effects ----------------------------------------------------------------------------
 
@@ -536,12 +578,35 @@ class Engine:
         return bool(self._undo)
 
     def undo(self) -> bool:
-        """Take back the last order; False when there is nothing to undo."""
-        if not self._undo:
+        """Take back the last order; False when there is nothing to undo.
+
+        Snapshots cover the last orders of this session; before those (after loading a save)
+        the game is replayed from its order log minus the last order, which is exact.
+        """
+        if self._undo:
+            self._restore(self._undo.pop())
+            return True
+        if not self.state.log:
             return False
-        self.state = self._undo.pop()
-        self.machine.set_state(self.state.scene, self._cursor)
+        state = self.state
+        replayed, applied = Engine.replay(
+            self.story, state.seed, state.log[:-1], warp=state.origin, sets=state.preset
+        )
+        if applied != len(state.log) - 1:
+            return False
+        self._restore(replayed.state)
         return True
+
+    def _restore(self, state: GameState) -> None:
+        self.state = state
+        self.machine.set_state(state.scene, self._cursor)
+
+    def restore(self, state: GameState) -> None:
+        """Put the game in `state` (a loaded save); forgets the undo snapshots."""
+        if state.scene not in self.machine.states:
+            raise ValueError(f"scene '{state.scene}' is not in this story")
+        self._undo.clear()
+        self._restore(state)
 
     def _hit_lookup(self, pilot_name: str, name: str) -> Value:
         return pilot_name if name == "pilot" else self.var(name)

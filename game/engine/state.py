@@ -40,6 +40,8 @@ class GameState:
     log: list[tuple[str, int]] = field(default_factory=list)  # (state, order index) per order
     aftermath: list[SaidLine] = field(default_factory=list)
     ending: str | None = None
+    origin: str | None = None  # the scene a game was warped to, if not the story's start
+    preset: dict[str, Value] = field(default_factory=dict)  # variables preset with --set
 
     @classmethod
     def new(cls, story: Story, seed: int) -> GameState:
@@ -90,10 +92,12 @@ class GameState:
                     for a in data.get("aftermath", [])
                 ],
                 ending=None if data.get("ending") is None else str(data["ending"]),
+                origin=None if data.get("origin") is None else str(data["origin"]),
+                preset=dict(data.get("preset", {})),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"malformed game state: {exc}") from None
-        for name, value in state.variables.items():
+        for name, value in [*state.variables.items(), *state.preset.items()]:
             if not isinstance(value, bool | int | str):
                 raise ValueError(
                     f"variable '{name}' holds {type(value).__name__}, not bool/int/text"
