@@ -236,6 +236,11 @@ class _Parser:
             if token.text in KEYWORDS:
                 raise ConditionError(f"'{token.text}' needs something before it", token.column)
             if self.peek().text == "(":
+                if token.text not in FUNCTIONS:
+                    from game.engine.diagnostics import did_you_mean
+
+                    hint = did_you_mean(token.text, FUNCTIONS)
+                    raise ConditionError(f"unknown function '{token.text}'{hint}", token.column)
                 self.take()
                 args: list[str] = []
                 while self.peek().text != ")":
@@ -391,6 +396,10 @@ def compile_expression(text: str, scope: Scope, want: Type | None = "bool") -> E
     if want is not None and kind != want:
         raise ConditionError(f"this must be a {_describe(want)}, but it is a {_describe(kind)}", 0)
     return Expression(text, tree, kind, compile_node(tree))
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _describe(kind: Type) -> str:

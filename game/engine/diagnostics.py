@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,13 +59,10 @@ def did_you_mean(word: str, choices: object) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def display_path(path: Path, root: Path | None = None) -> str:
-    """A path relative to the working directory or the story root when possible."""
-    for base in (Path.cwd(), root):
-        if base is None:
-            continue
-        try:
-            return str(path.resolve().relative_to(base.resolve()))
-        except ValueError:
-            continue
-    return str(path)
+def display_path(path: Path) -> str:
+    """A path as editors can open it from here: relative to the working directory when the
+    file is beneath it, else absolute."""
+    # abspath, not resolve(): resolving a symlink loop raises, and a place must always print.
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.getcwd())
+    return absolute if relative.startswith("..") else relative

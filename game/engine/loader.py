@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -50,6 +50,7 @@ MANIFEST = "story.yaml"
 MAX_FILES = 5000
 MAX_TEXT = 20_000
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+STORY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 WORD_PATTERN = re.compile(r"^[a-z0-9][a-z0-9'-]*$")
 ENGAGEMENT_DEFAULT_DANGER = 1
 ENGAGEMENT_DEFAULT_IGNORE_COST = 3
@@ -827,7 +828,7 @@ def check_story(
     root = Path(root)
     ctx = _Context(root)
     ctx.map_dirs = tuple(map_dirs) if map_dirs is not None else default_map_dirs(root)
-    show: Callable[[Path], str] = lambda p: display_path(p, root)  # noqa: E731
+    show = display_path
     manifest_path = root / MANIFEST
     if not root.is_dir():
         ctx.error(
@@ -855,11 +856,14 @@ def check_story(
             ctx.error(exc.mark, "E001", exc.message)
             continue
         with contextlib.suppress(OSError):
-            digest.update(display.encode() + b"\0" + path.read_bytes())
+            # Keyed by the path inside the story, so the hash is the same from any directory.
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
         files.append(_File(path, display, data))
 
     manifest = next((f for f in files if f.path == manifest_path), None)
-    if manifest is None:
+    if manifest is None or ctx.failed:
+        # A file that does not parse hides its declarations; errors about missing ids would
+        # only mislead, so stop at the syntax errors as a compiler does.
         return None, ctx.diagnostics
     pending_deductions: list[tuple[MarkedDict, str]] = []
     scene_data: list[tuple[MarkedDict, int]] = []
@@ -933,7 +937,17 @@ def check_story(
         },
     )
     header: MarkedDict = manifest.data if isinstance(manifest.data, MarkedDict) else MarkedDict()
-    story_id = _id(ctx, header, "id", "story.yaml") if "id" in header else None
+    story_id = None
+    if "id" in header:
+        value = header["id"]
+        if isinstance(value, str) and STORY_ID_PATTERN.match(value):
+            story_id = value
+        else:
+            ctx.error(
+                _key_mark(header, "id"),
+                "E012",
+                f"the story id is lower case letters, digits, '_' and '-' (got {_show(value)})",
+            )
     title = _text(ctx, header, "title", "story.yaml") if "title" in header else ""
     start = (
         _ref(ctx, header.get("start"), _key_mark(header, "start"), "scene", ctx.scene_marks)

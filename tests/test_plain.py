@@ -1,0 +1,124 @@
+"""Line mode and the command line, end to end, through the real `handler-one` command."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import MINI
+
+COMMAND = [sys.executable, "-m", "game"]
+
+
+def run(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+def test_plays_to_an_ending_with_the_documented_shape() -> None:
+    result = run("play", "--plain", "--seed", "7", str(MINI), stdin="2\n1\n1\n1\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "== Chapter 1 · Test Chapter · First Contact =="
+    assert "HQ: Units deployed, Handler One." in lines
+    assert "Wind on the link." in lines  # narration is unprefixed
+    assert "1) Report status." in lines
+    assert "-) Read the ledger. [unavailable: Nothing to connect yet.]" in lines
+    assert any(line.startswith("> ") for line in lines)
+    ending = lines.index("ENDING: Good End")
+    roll_call = "\n".join(lines[ending:])
+    assert "Shinei Nouzen" in roll_call  # she asked his name
+    assert "Kirsche        (name never asked)" in roll_call
+    assert result.stderr == ""
+
+
+def test_random_input_reaches_an_ending_and_is_byte_identical() -> None:
+    rng = random.Random(11)
+    stdin = "".join(f"{rng.randint(1, 4)}\n" for _ in range(200))
+    first = run("play", "--plain", "--seed", "7", str(MINI), stdin=stdin)
+    second = run("play", "--plain", "--seed", "7", str(MINI), stdin=stdin)
+    assert first.returncode == 0
+    assert "\nENDING: " in first.stdout
+    assert first.stdout == second.stdout
+
+
+def test_bad_input_gets_a_hint_and_the_prompt_again() -> None:
+    result = run("play", "--plain", "--seed", "1", str(MINI), stdin="fly\n7\n\nledger\n")
+    out = result.stdout
+    assert "No order answers to 'fly'. Words here: ask, close, name, report, status." in out
+    assert "There is no order 7; choose 1 to 3." in out
+    assert "Type an order's number, or 'help'." in out
+    assert "Not now: Nothing to connect yet." in out
+    assert out.count("> ") == 5
+    assert result.returncode == 0
+
+
+def test_meta_commands() -> None:
+    result = run(
+        "play",
+        "--plain",
+        "--seed",
+        "1",
+        str(MINI),
+        stdin="help\nsquad\ndossier\nname\nundo\nquit\n",
+    )
+    out = result.stdout
+    assert "Other commands:" in out
+    assert "SQUADRON" in out and "Undertaker" in out and "Rook Test" in out
+    assert "[official] Bulletin (from: First Contact)" in out
+    assert "(a thread: Two things disagree.)" in out
+    assert "Order taken back." in out
+    assert result.returncode == 0
+
+
+def test_end_of_input_exits_quietly() -> None:
+    result = run("play", "--plain", "--seed", "1", str(MINI), stdin="")
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_warp_and_set_for_authors() -> None:
+    result = run(
+        "play", "--plain", "--seed", "1", "--warp", "fight", "--set", "trust=9", str(MINI), stdin=""
+    )
+    assert result.stdout.startswith("== Chapter 1 · Test Chapter · Riverbed (round 1 of 3) ==")
+    bad = run("play", "--plain", "--set", "trust=high", str(MINI))
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip() == "handler-one: --set trust: 'high' is not a whole number"
+    )
+    bad = run("play", "--plain", "--warp", "figth", str(MINI))
+    assert bad.returncode == 2 and "did you mean 'fight'" in bad.stderr
+
+
+def test_validate_ok_and_misspelt_goto(tmp_path: Path) -> None:
+    ok = run("validate", str(MINI))
+    assert ok.returncode == 0
+    assert ok.stdout.strip().endswith("ok: 0 error(s), 0 warning(s)")
+    broken = tmp_path / "story"
+    shutil.copytree(MINI, broken)
+    scenes = broken / "ch1.yaml"
+    scenes.write_text(scenes.read_text().replace("goto: fight\n", "goto: figth\n", 1))
+    result = run("validate", str(broken), cwd=tmp_path)
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first == "story/ch1.yaml:17:9: error: no scene 'figth'; did you mean 'fight'? [E030]"
+    as_json = json.loads(run("validate", "--json", str(broken)).stdout)
+    assert as_json[0]["code"] == "E030" and as_json[0]["line"] == 17 and as_json[0]["column"] == 9
+
+
+def test_a_broken_story_never_shows_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "story.yaml").write_text("id: [")
+    result = run("play", "--plain", str(tmp_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("handler-one: the story has 1 error(s)")
+
+
+def test_bad_usage_exits_2() -> None:
+    assert run("validate", "--nope").returncode == 2
+    assert run("play", "--seed", "x").returncode == 2
