@@ -81,6 +81,7 @@ class _Context:
     maps: dict[str, str] = field(default_factory=dict)
     map_dirs: tuple[Path, ...] = ()
     scope: Scope | None = None
+    expressions: dict[tuple[str, str], Expression] = field(default_factory=dict)
 
     def error(self, mark: Mark, code: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(mark, "error", code, message))
@@ -399,8 +400,14 @@ def _condition(ctx: _Context, source: Any, mark: Mark, want: str = "bool") -> Ex
         ctx.error(mark, "E012", f"a condition must be text, got {_show(source)}")
         return None
     assert ctx.scope is not None
+    key = (source, want)
+    if key in ctx.expressions:
+        # Stories repeat the same conditions many times; the scope is fixed during a load.
+        return ctx.expressions[key]
     try:
-        return compile_expression(source, ctx.scope, want)  # type: ignore[arg-type]
+        expression = compile_expression(source, ctx.scope, want)  # type: ignore[arg-type]
+        ctx.expressions[key] = expression
+        return expression
     except ConditionError as exc:
         # Point at the offending column when the condition sits on the key's own line.
         column = mark.column + exc.column

@@ -86,30 +86,35 @@ def _make_loader(path: str) -> type:
 
 def _check_events(text: str, path: str) -> None:
     """Refuse deep nesting and many aliases by walking parser events, which builds nothing."""
-    depth = 0
-    aliases = 0
+    # Compared by identity: this loop sees every event of every file, so it is kept tight.
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    alias, end = yaml.AliasEvent, yaml.StreamEndEvent
+    depth = aliases = 0
     parser = _EventParser(text)
+    get_event = parser.get_event
     try:
         while True:
-            event = parser.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                return
-            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            event = get_event()
+            kind = type(event)
+            if kind is opening[0] or kind is opening[1]:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise YamlProblem(
                         _event_mark(path, event),
                         f"nesting deeper than {MAX_DEPTH} levels; scene files never need this",
                     )
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            elif kind is closing[0] or kind is closing[1]:
                 depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
+            elif kind is alias:
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise YamlProblem(
                         _event_mark(path, event),
                         f"more than {MAX_ALIASES} aliases (*name); refusing a possible alias bomb",
                     )
+            elif event is None or kind is end:
+                return
     finally:
         dispose = getattr(parser, "dispose", None)
         if dispose:
