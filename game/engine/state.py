@@ -7,7 +7,7 @@ by the machine on every transition and read back with `set_state` when a save is
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from game.engine.conditions import Value
@@ -105,5 +105,17 @@ class GameState:
         return state
 
     def copy(self) -> GameState:
-        """An independent copy (cheap: the state is small)."""
-        return GameState.from_dict(self.to_dict())
+        """An independent copy. Every container holds only immutable values (str, int, bool,
+        tuples, frozen lines), so copying the containers themselves is a full copy."""
+        return replace(
+            self,
+            variables=dict(self.variables),
+            status=dict(self.status),
+            known=list(self.known),
+            evidence=dict(self.evidence),
+            deductions=list(self.deductions),
+            visits=dict(self.visits),
+            log=list(self.log),
+            aftermath=list(self.aftermath),
+            preset=dict(self.preset),
+        )

@@ -66,32 +66,32 @@ def interpolate(text: str, lookup: Callable[[str], object]) -> str:
     return _INTERPOLATION.sub(fill, text)
 
 
+_EMPHASIS_TOKEN = re.compile(r"\\\*|\*")
+
+
 def emphasis(text: str) -> list[Segment]:
     """Split `*emphasis*` into segments; `\\*` is a literal asterisk."""
+    if "*" not in text:
+        return [Segment(text)] if text else []
     segments: list[Segment] = []
     buffer: list[str] = []
     emphasised = False
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] == "*":
+    position = 0
+    for match in _EMPHASIS_TOKEN.finditer(text):
+        buffer.append(text[position : match.start()])
+        position = match.end()
+        if match.group() != "*":
             buffer.append("*")
-            i += 2
             continue
-        if ch == "*":
-            if buffer:
-                segments.append(Segment("".join(buffer), "em" if emphasised else "plain"))
-                buffer = []
-            emphasised = not emphasised
-        else:
-            buffer.append(ch)
-        i += 1
-    if buffer:
+        if any(buffer):
+            segments.append(Segment("".join(buffer), "em" if emphasised else "plain"))
+        buffer = []
+        emphasised = not emphasised
+    buffer.append(text[position:])
+    rest = "".join(buffer)
+    if rest:
         # An unclosed '*' emphasises nothing: show the asterisk as written.
-        if emphasised:
-            segments.append(Segment("*" + "".join(buffer)))
-        else:
-            segments.append(Segment("".join(buffer)))
+        segments.append(Segment("*" + rest if emphasised else rest))
     return segments
 
 
