@@ -24,6 +24,9 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider -k fuzz tests
+
 lint: $(STAMP)
 	$(BIN)/ruff check game tests
 	$(BIN)/ruff format --check game tests || true

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,14 @@ class Diagnostic:
     code: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Messages quote what authors wrote; they must stay one line and never reach the
+        # terminal as control characters, whatever the file held.
+        object.__setattr__(self, "message", _one_line(self.message))
+        object.__setattr__(
+            self, "mark", Mark(_one_line(self.mark.path), self.mark.line, self.mark.column)
+        )
+
     def __str__(self) -> str:
         return f"{self.mark}: {self.severity}: {self.message} [{self.code}]"
 
@@ -40,6 +49,16 @@ class Diagnostic:
         data = asdict(self)
         mark = data.pop("mark")
         return {**mark, **data}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (newlines included) as visible stand-ins: ␊, ␛, …"""
+    return _CONTROL.sub(
+        lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text
+    )
 
 
 class StoryError(Exception):

@@ -592,6 +592,14 @@ def _words(ctx: _Context, data: MarkedDict) -> tuple[str, ...]:
         return ()
     words: list[str] = []
     for word in value:
+        if isinstance(word, bool):
+            ctx.error(
+                mark,
+                "E013",
+                "YAML reads no, yes, on, off, true and false as true/false, not as words; "
+                "quote them: ['no', 'yes']",
+            )
+            continue
         if not isinstance(word, str | int) or not WORD_PATTERN.match(str(word).lower()):
             ctx.error(
                 mark, "E013", f"typed words are single lower-case words; {_show(word)} is not"
@@ -802,7 +810,10 @@ def _find_files(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        for name in sorted(files):
+        # A folder named like a scene file is almost certainly a mistake: report it as a file.
+        misnamed = [d for d in dirs if d.endswith((".yaml", ".yml"))]
+        dirs[:] = [d for d in dirs if d not in misnamed]
+        for name in sorted([*files, *misnamed]):
             if name.endswith((".yaml", ".yml")) and not name.startswith("."):
                 found.append(Path(folder) / name)
                 if len(found) > MAX_FILES:

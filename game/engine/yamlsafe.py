@@ -24,7 +24,8 @@ from game.engine.diagnostics import Mark
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_ALIASES = 100
+MAX_ALIASES = 1000
+MAX_EXPANDED_NODES = 200_000
 
 
 class YamlProblem(Exception):
@@ -85,12 +86,16 @@ def _make_loader(path: str) -> type:
 
 
 def _check_events(text: str, path: str) -> None:
-    """Refuse deep nesting and many aliases by walking parser events, which builds nothing."""
-    # Compared by identity: this loop sees every event of every file, so it is kept tight.
+    """Refuse deep nesting and alias bombs by walking parser events, which builds nothing."""
+    if "&" in text:
+        _check_events_with_anchors(text, path)
+        return
+    # No anchors means no aliases (an alias to a missing anchor is a parse error), so only the
+    # depth needs watching. Compared by identity: this loop sees every event of every file.
     opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    alias, end = yaml.AliasEvent, yaml.StreamEndEvent
-    depth = aliases = 0
+    end = yaml.StreamEndEvent
+    depth = 0
     parser = _EventParser(text)
     get_event = parser.get_event
     try:
@@ -100,25 +105,72 @@ def _check_events(text: str, path: str) -> None:
             if kind is opening[0] or kind is opening[1]:
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlProblem(
-                        _event_mark(path, event),
-                        f"nesting deeper than {MAX_DEPTH} levels; scene files never need this",
-                    )
+                    raise _too_deep(path, event)
             elif kind is closing[0] or kind is closing[1]:
                 depth -= 1
-            elif kind is alias:
-                aliases += 1
-                if aliases > MAX_ALIASES:
-                    raise YamlProblem(
-                        _event_mark(path, event),
-                        f"more than {MAX_ALIASES} aliases (*name); refusing a possible alias bomb",
-                    )
             elif event is None or kind is end:
                 return
     finally:
-        dispose = getattr(parser, "dispose", None)
-        if dispose:
-            dispose()
+        _dispose(parser)
+
+
+def _check_events_with_anchors(text: str, path: str) -> None:
+    """The same walk, also counting how many nodes the document holds once aliases expand.
+
+    Each anchored node's size is recorded when it closes; an alias adds that size to its
+    parent. A few aliases of aliases can describe billions of nodes, which is what a walker
+    (a schema validator, a dump) would visit.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list[int | str | None]] = [[0, None]]
+    expanded = aliases = 0
+    parser = _EventParser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                stack.append([1, event.anchor])
+                expanded += 1
+                if len(stack) - 1 > MAX_DEPTH:
+                    raise _too_deep(path, event)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                count, anchor = stack.pop()
+                if anchor:
+                    sizes[str(anchor)] = int(count or 0)
+                stack[-1][0] = int(stack[-1][0] or 0) + int(count or 0)
+            elif isinstance(event, yaml.ScalarEvent):
+                stack[-1][0] = int(stack[-1][0] or 0) + 1
+                expanded += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                size = sizes.get(event.anchor, 1)
+                stack[-1][0] = int(stack[-1][0] or 0) + size
+                expanded += size
+                if aliases > MAX_ALIASES or expanded > MAX_EXPANDED_NODES:
+                    raise YamlProblem(
+                        _event_mark(path, event),
+                        f"aliases (*name) here expand to more than {MAX_EXPANDED_NODES:,} "
+                        "values; refusing a possible alias bomb",
+                    )
+    finally:
+        _dispose(parser)
+
+
+def _too_deep(path: str, event: yaml.Event) -> YamlProblem:
+    return YamlProblem(
+        _event_mark(path, event),
+        f"nesting deeper than {MAX_DEPTH} levels; scene files never need this",
+    )
+
+
+def _dispose(parser: object) -> None:
+    dispose = getattr(parser, "dispose", None)
+    if dispose:
+        dispose()
 
 
 def _event_mark(path: str, event: yaml.Event) -> Mark:
@@ -159,11 +211,21 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(path, mark.line + 1, mark.column + 1) if mark else Mark(path)
-        problem = exc.problem or exc.context or "malformed YAML"
+        problem = " ".join((exc.problem or exc.context or "malformed YAML").split())
         if "could not determine a constructor" in str(exc):
             problem = "tags such as '!!python/...' are not allowed in scene files"
         raise YamlProblem(where, f"YAML syntax: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # Raised for characters YAML forbids (NUL, most control characters); it has a position,
+        # not a mark.
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise YamlProblem(
+            Mark(path, line, column),
+            f"character {exc.character!r} is not allowed in YAML; remove it",
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Mark(path), f"YAML: {exc}") from None
+        raise YamlProblem(Mark(path), "YAML: " + " ".join(str(exc).split())) from None
     except RecursionError:
         raise YamlProblem(Mark(path), "nesting too deep") from None
