@@ -24,10 +24,17 @@ def _story_dir(value: str | None) -> Path:
     return Path(value) if value else scenes_dir()
 
 
-def _load(directory: str | None):  # noqa: ANN202 - returns Story; typed lazily to keep imports light
-    """Load a story or exit 1 with its diagnostics (never a traceback)."""
+def _load(directory: str | None, use_cache: bool = False):  # noqa: ANN202 - returns Story
+    """Load a story or exit 1 with its diagnostics (never a traceback).
+
+    `use_cache` reads the compiled story from the user cache when the files have not changed.
+    """
     from game.engine.diagnostics import StoryError
-    from game.engine.loader import load_story
+
+    if use_cache:
+        from game.engine.cache import load_story_cached as load_story
+    else:
+        from game.engine.loader import load_story
 
     try:
         return load_story(_story_dir(directory))
@@ -95,6 +102,9 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dev", action="store_true", help="reload scenes when they change (for authors)"
     )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="compile the story afresh; skip the cache"
+    )
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -110,20 +120,48 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def _play_plain(args: argparse.Namespace) -> int:
+    if args.replay or args.dev:  # author tools: game/tools/playtest.py (--replay), devwatch (--dev)
+        from game.tools.playtest import play_for_authors
+
+        return play_for_authors(args)
     import random
 
     from game.engine.runtime import Engine
+    from game.engine.saves import SaveError, SaveStore
     from game.plain import LineMode
+    from game.tools.saves import PlainSaves
 
-    story = _load(args.story)
-    sets = parse_sets(args.set, story)
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    if args.warp and args.warp not in story.scenes:
-        from game.engine.diagnostics import did_you_mean
+    story = _load(args.story, use_cache=not args.no_cache)
+    store = SaveStore.resolve(args.save_dir)
+    loaded = None
+    if args.load is not None:
+        if args.warp or args.set or args.seed is not None:
+            raise UsageError("--load resumes a saved game; leave out --seed, --warp and --set")
+        try:
+            loaded = store.load(args.load, story)
+        except SaveError as exc:
+            print(f"handler-one: {exc}", file=sys.stderr)
+            return 1
+        engine = loaded.engine
+    else:
+        sets = parse_sets(args.set, story)
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+        if args.warp and args.warp not in story.scenes:
+            from game.engine.diagnostics import did_you_mean
 
-        raise UsageError(f"--warp: no scene '{args.warp}'{did_you_mean(args.warp, story.scenes)}")
-    engine = Engine.new(story, seed, warp=args.warp, sets=sets)
-    return LineMode(engine).run()
+            hint = did_you_mean(args.warp, story.scenes)
+            raise UsageError(f"--warp: no scene '{args.warp}'{hint}")
+        engine = Engine.new(story, seed, warp=args.warp, sets=sets)
+    mode = LineMode(engine)
+    saves = PlainSaves(mode, store, loaded)
+    if loaded is not None and loaded.message:
+        mode.say(f"Note: {loaded.message}")
+    elif loaded is None:
+        saves.autosave()
+    try:
+        return mode.run()
+    finally:
+        saves.finish()
 
 
 # --- validate ---------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from game.engine.model import (
     Scene,
     Story,
     Variable,
+    state_name,
 )
 from game.engine.text import placeholders, sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList, YamlProblem, load_yaml
@@ -996,5 +997,8 @@ def check_story(
         content_hash=digest.hexdigest()[:16],
         root=str(root),
         warnings=tuple(d for d in ctx.diagnostics if d.severity == "warning"),
+        state_names=tuple(
+            state_name(s.id, r) for s in scenes.values() for r in range(1, s.rounds + 1)
+        ),
     )
     return story, ctx.diagnostics

@@ -216,6 +216,8 @@ class Story:
     content_hash: str = ""
     root: str = ""
     warnings: tuple[Diagnostic, ...] = ()
+    # Filled by the loader and the cache, so listing states never has to decode every scene.
+    state_names: tuple[str, ...] = ()
 
     def orders_at(self, state: str) -> tuple[Order, ...]:
         """Every order written for a machine state, in authored order (hidden ones included)."""
@@ -228,6 +230,8 @@ class Story:
 
     def states(self) -> list[str]:
         """Every machine state: one per scene, one per engagement round."""
+        if self.state_names:
+            return list(self.state_names)
         return [state_name(s.id, r) for s in self.scenes.values() for r in range(1, s.rounds + 1)]
 
     def chapter_title(self, number: int) -> str:

@@ -142,7 +142,7 @@ class Engine:
     """One game of a story. Create with `Engine.new(story, seed)` or `Engine(story, state)`."""
 
     def __init__(self, story: Story, state: GameState) -> None:
-        if state.scene not in set(story.states()):
+        if split_state(state.scene)[0] not in story.scenes or state.scene not in story.states():
             raise ValueError(f"scene '{state.scene}' is not in this story")
         self.story = story
         self.state = state
