@@ -224,3 +224,98 @@ def test_text_from_yaml_is_inert(tmp_path: Path) -> None:
     [line] = engine.radio()
     assert line.text == "[@click=app.quit]x[/] [bold]b\u241b[31m em *lit"
     assert [s.style for s in line.segments] == ["plain", "em", "plain"]
+
+
+SEMANTICS_MANIFEST = """
+id: sem
+title: Sem
+start: a
+variables:
+  - {name: trust, type: int, default: 0, min: 0, max: 9}
+pilots:
+  - {id: shin, callsign: Undertaker, name: Shin}
+  - {id: kit, callsign: Kit, name: Kit}
+endings: [{id: e1, title: One}, {id: e2, title: Two}]
+"""
+
+
+def test_branches_see_the_orders_own_effects(tmp_path: Path) -> None:
+    write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
+    write(tmp_path / "s.yaml", """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            radio: [{narration: "Once only.", once: true}, {narration: "Every time."}]
+            orders:
+              - say: Raise trust and see
+                if: trust == 0
+                effects: {add: {trust: 1}}
+                goto:
+                  - {if: trust == 1, goto: one}
+                  - goto: two
+              - say: Loop
+                goto: a
+          - {id: one, title: One, ending: e1}
+          - {id: two, title: Two, ending: e2}
+    """)
+    story = load_story(tmp_path)
+    engine = Engine.new(story, 1)
+    assert [line.text for line in engine.radio()] == ["Once only.", "Every time."]
+    engine.choose(1)
+    assert [line.text for line in engine.radio()] == ["Every time."]
+    # The order's condition (trust == 0) is judged before its effect; the branch after it.
+    engine.choose(0)
+    assert engine.ending is not None and engine.ending.id == "e1"
+
+
+def test_engagement_after_sees_the_last_rounds_losses(tmp_path: Path) -> None:
+    write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
+    write(tmp_path / "s.yaml", """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            engagement:
+              danger: 40
+              at_risk: [kit]
+              rounds: [{radio: [{shin: "Now."}]}]
+              orders: [{say: Go}]
+              after:
+                - {if: losses(a) >= 1, goto: one}
+                - goto: two
+          - {id: one, title: One, ending: e1}
+          - {id: two, title: Two, ending: e2}
+    """)
+    story = load_story(tmp_path)
+    deaths = 0
+    for seed in range(20):
+        engine = Engine.new(story, seed)
+        engine.choose(0)
+        # The only round is also the last: `after` must route on the deaths it just caused.
+        killed = engine.state.status["kit"] == "killed"
+        deaths += killed
+        assert engine.losses("a") == int(killed)
+        assert engine.ending is not None and engine.ending.id == ("e1" if killed else "e2")
+    assert deaths >= 15  # 40 points of danger: a death nearly every time
+
+
+def test_a_dead_end_leaves_the_game_exactly_as_it_was(tmp_path: Path) -> None:
+    write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
+    write(tmp_path / "s.yaml", """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            orders:
+              - say: Go
+                effects: {add: {trust: 3}}
+                goto: [{if: trust > 5, goto: one}]
+          - {id: one, title: One, ending: e1}
+    """)
+    engine = Engine.new(load_story(tmp_path), 1)
+    before = engine.state.to_dict()
+    with pytest.raises(DeadEnd):
+        engine.choose(0)
+    assert engine.state.to_dict() == before
+    assert not engine.can_undo

@@ -40,6 +40,7 @@ class Facts(Protocol):
     def fallen_count(self) -> int: ...
     def known_count(self) -> int: ...
     def evidence_count(self) -> int: ...
+    def losses(self, scene: str) -> int: ...
 
 
 # Each function: the kind of id each argument names, its result type, and its implementation.
@@ -65,6 +66,7 @@ FUNCTIONS: Mapping[str, Function] = {
     "fallen_count": Function((), "int", lambda f: f.fallen_count()),
     "known_count": Function((), "int", lambda f: f.known_count()),
     "evidence_count": Function((), "int", lambda f: f.evidence_count()),
+    "losses": Function(("scene",), "int", lambda f, s: f.losses(s)),
 }
 
 KEYWORDS = {"and", "or", "not", "true", "false"}

@@ -155,5 +155,6 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
 LINE_KEYS: Mapping[str, Field] = {
     "if": Field("condition", doc="The line is said only when this holds."),
     "signal": Field("int", doc="0 (mostly static) to 4 (clear)."),
+    "once": Field("bool", doc="Said only on the first visit to the scene."),
     "notes": NOTES,
 }

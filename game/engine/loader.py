@@ -475,7 +475,8 @@ def _lines(
         if not 0 <= signal <= 4:
             ctx.error(_key_mark(data, "signal"), "E013", f"signal must be 0 to 4 (got {signal})")
             signal = 4
-        lines.append(Line(speaker, text, condition, signal, _key_mark(data, speaker)))
+        once = _bool(ctx, data, "once", "a radio line")
+        lines.append(Line(speaker, text, condition, signal, _key_mark(data, speaker), once))
     return tuple(lines)
 
 

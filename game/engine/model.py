@@ -94,6 +94,7 @@ class Line:
     condition: Expression | None = None
     signal: int = 4
     mark: Mark = NOWHERE
+    once: bool = False
 
 
 @dataclass(frozen=True, slots=True)

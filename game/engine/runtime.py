@@ -138,7 +138,58 @@ def _fresh_state(
     return state
 
 
-class Engine:
+class StateFacts:
+    """What conditions may ask of a game: answered from a `GameState`."""
+
+    def __init__(self, state: GameState) -> None:
+        self.state = state
+
+    def var(self, name: str) -> Value:
+        """A variable's current value."""
+        return self.state.variables[name]
+
+    def visits(self, scene: str) -> int:
+        """How many times a scene has been entered."""
+        return self.state.visits.get(scene, 0)
+
+    def has(self, evidence: str) -> bool:
+        """Whether the dossier holds a piece of evidence."""
+        return evidence in self.state.evidence
+
+    def deduced(self, deduction: str) -> bool:
+        """Whether a deduction has been made."""
+        return deduction in self.state.deductions
+
+    def status(self, pilot: str) -> str:
+        """A pilot's status: active, wounded, missing or killed."""
+        return self.state.status[pilot]
+
+    def knows(self, pilot: str) -> bool:
+        """Whether Lena has learned the pilot's name."""
+        return pilot in self.state.known
+
+    def alive_count(self) -> int:
+        """Pilots still active or wounded."""
+        return sum(1 for s in self.state.status.values() if s in ("active", "wounded"))
+
+    def fallen_count(self) -> int:
+        """Pilots killed or missing."""
+        return sum(1 for s in self.state.status.values() if s in ("killed", "missing"))
+
+    def known_count(self) -> int:
+        """Pilots whose names Lena has learned."""
+        return len(self.state.known)
+
+    def evidence_count(self) -> int:
+        """Pieces of evidence in the dossier."""
+        return len(self.state.evidence)
+
+    def losses(self, scene: str) -> int:
+        """Pilots killed or lost in the engagement `scene` (0 if it was never fought)."""
+        return len(self.state.losses.get(scene, ()))
+
+
+class Engine(StateFacts):
     """One game of a story. Create with `Engine.new(story, seed)` or `Engine(story, state)`."""
 
     def __init__(self, story: Story, state: GameState) -> None:
@@ -148,6 +199,8 @@ class Engine:
         self.state = state
         self._undo: list[GameState] = []
         self._pending: tuple[int, int] | None = None
+        self._order: tuple[str, int, Order] | None = None
+        self._before: StateFacts | None = None
         self._routes: dict[tuple[str, int], tuple[Branch, ...]] = {}
         self._cursor = _Cursor()
         self._listeners: list[Callable[[Engine], None]] = []
@@ -222,6 +275,7 @@ class Engine:
             initial=initial,
             auto_transitions=False,
             send_event=False,
+            prepare_event=self._prepare,
             after_state_change=self._entered,
         )
         self._wired: set[str] = set()
@@ -249,7 +303,7 @@ class Engine:
                     source=state,
                     dest=branch.goto,
                     conditions=[partial(self._guard, index, branch_index, order, branch)],
-                    before=[partial(self._apply, state, index, order, branch)],
+                    before=[partial(self._apply_branch, branch)],
                 )
 
     @staticmethod
@@ -262,14 +316,14 @@ class Engine:
 
     # --- guards and callbacks (run by the machine) --------------------------------------------
 
-    def _guard(self, index: int, branch_index: int, order: Order, branch: Branch) -> bool:
-        return (
-            self._pending == (index, branch_index)
-            and (order.condition is None or bool(order.condition(self)))
-            and (branch.condition is None or bool(branch.condition(self)))
-        )
-
-    def _apply(self, state: str, index: int, order: Order, branch: Branch) -> None:
+    def _prepare(self) -> None:
+        """Run by the machine before it checks any guard: the order itself takes effect (its
+        effects, its radio, an engagement round's hits), then a branch is chosen, so branch
+        conditions see what the order did."""
+        pending = self._order
+        if pending is None:
+            return
+        state, index, order = pending
         said: list[SaidLine] = []
         self.state.log.append((state, index))
         self._effects(order.effects, said)
@@ -278,9 +332,24 @@ class Engine:
         scene = self.story.scenes[scene_id]
         if scene.engagement is not None:
             self._resolve_round(scene, round_number, order, said)
-        self._effects(branch.effects, said)
-        self._say(branch.radio, said)
         self.state.aftermath = said
+        branch = self._pick_branch(self._routes[(state, index)])
+        self._pending = None if branch is None else (index, branch)
+
+    def _guard(self, index: int, branch_index: int, order: Order, branch: Branch) -> bool:
+        # The order is judged on the game as it was when the order was given; the branch on the
+        # game after the order took effect (which is when it was chosen).
+        before = self._before
+        return (
+            self._pending == (index, branch_index)
+            and before is not None
+            and (order.condition is None or bool(order.condition(before)))
+            and (branch.condition is None or bool(branch.condition(self)))
+        )
+
+    def _apply_branch(self, branch: Branch) -> None:
+        self._effects(branch.effects, self.state.aftermath)
+        self._say(branch.radio, self.state.aftermath)
 
     def _entered(self) -> None:
         self.state.scene = self._cursor.state
@@ -353,51 +422,11 @@ class Engine:
             pilot = targets[min(len(targets) - 1, int(self.state.draw() * len(targets)))]
             killed = self.state.status[pilot] == "wounded" or self.state.draw() < KILL_CHANCE
             self.state.status[pilot] = "killed" if killed else "wounded"
+            if killed:
+                self.state.losses.setdefault(scene.id, []).append(pilot)
             name = self._display_name(self.story.pilots[pilot])
             template = engagement.kill if killed else engagement.hit
             said.append(SaidLine("hit", interpolate(template, partial(self._hit_lookup, name))))
-
-    # --- Facts: what conditions may ask --------------------------------------------------------
-
-    def var(self, name: str) -> Value:
-        """A variable's current value."""
-        return self.state.variables[name]
-
-    def visits(self, scene: str) -> int:
-        """How many times a scene has been entered."""
-        return self.state.visits.get(scene, 0)
-
-    def has(self, evidence: str) -> bool:
-        """Whether the dossier holds a piece of evidence."""
-        return evidence in self.state.evidence
-
-    def deduced(self, deduction: str) -> bool:
-        """Whether a deduction has been made."""
-        return deduction in self.state.deductions
-
-    def status(self, pilot: str) -> str:
-        """A pilot's status: active, wounded, missing or killed."""
-        return self.state.status[pilot]
-
-    def knows(self, pilot: str) -> bool:
-        """Whether Lena has learned the pilot's name."""
-        return pilot in self.state.known
-
-    def alive_count(self) -> int:
-        """Pilots still active or wounded."""
-        return sum(1 for s in self.state.status.values() if s in ("active", "wounded"))
-
-    def fallen_count(self) -> int:
-        """Pilots killed or missing."""
-        return sum(1 for s in self.state.status.values() if s in ("killed", "missing"))
-
-    def known_count(self) -> int:
-        """Pilots whose names Lena has learned."""
-        return len(self.state.known)
-
-    def evidence_count(self) -> int:
-        """Pieces of evidence in the dossier."""
-        return len(self.state.evidence)
 
     # --- what a front end asks ------------------------------------------------------------------
 
@@ -442,7 +471,10 @@ class Engine:
         written: list[Line] = list(scene.radio) if number == 1 else []
         if scene.engagement is not None:
             written += scene.engagement.rounds[number - 1].radio
+        first_visit = self.visits(scene_id) <= 1
         for n, line in enumerate(written):
+            if line.once and not first_visit:
+                continue
             if line.condition is None or line.condition(self):
                 lines.append(self._radio_line(line.speaker, line.text, line.signal, f"{key}:{n}"))
         if scene.engagement is not None:
@@ -520,7 +552,8 @@ class Engine:
         """Give the order at `index` in the current state's order list (`OrderView.index`).
 
         Raises `GameOver` after an ending, `ValueError` for an order that is not available, and
-        `DeadEnd` when the story offers the order but no branch of it can be taken.
+        `DeadEnd` when the story offers the order but no branch of it can be taken (the game
+        is then left exactly as it was).
         """
         if self.state.ending is not None:
             raise GameOver("the story has ended")
@@ -531,23 +564,28 @@ class Engine:
         order = orders[index]
         if order.condition is not None and not order.condition(self):
             raise ValueError(order.disabled or "that order is not available")
-        routes = self._routes[(source, index)]
-        branch_index = self._pick_branch(routes)
         snapshot = self.state.copy()
-        self._pending = (index, branch_index)
+        self._before = StateFacts(snapshot)
+        self._order = (source, index, order)
+        self._pending = None
         try:
             moved = self.machine.events[f"order_{index}"].trigger(self._cursor)
         finally:
+            self._order = None
+            self._before = None
             self._pending = None
-        if not moved:  # pragma: no cover - the guard mirrors the checks above
-            raise DeadEnd(f"order {index} in '{source}' did not move the story")
+        if not moved:
+            # Nothing moved, so nothing happened: the order's effects are taken back too.
+            self._restore(snapshot)
+            raise DeadEnd(f"no branch of order {index + 1} in '{source}' can be taken")
         self._undo.append(snapshot)
         del self._undo[:-UNDO_DEPTH]
 
-    def _pick_branch(self, routes: tuple[Branch, ...]) -> int:
+    def _pick_branch(self, routes: tuple[Branch, ...]) -> int | None:
+        """Drop branches whose condition fails; draw among weighted ones, else take the first."""
         eligible = [i for i, b in enumerate(routes) if b.condition is None or b.condition(self)]
         if not eligible:
-            raise DeadEnd(f"no branch can be taken from '{self.state.scene}'")
+            return None
         weighted = [i for i in eligible if routes[i].weight is not None]
         if not weighted:
             return eligible[0]

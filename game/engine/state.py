@@ -42,6 +42,7 @@ class GameState:
     ending: str | None = None
     origin: str | None = None  # the scene a game was warped to, if not the story's start
     preset: dict[str, Value] = field(default_factory=dict)  # variables preset with --set
+    losses: dict[str, list[str]] = field(default_factory=dict)  # engagement -> pilots killed there
 
     @classmethod
     def new(cls, story: Story, seed: int) -> GameState:
@@ -94,6 +95,9 @@ class GameState:
                 ending=None if data.get("ending") is None else str(data["ending"]),
                 origin=None if data.get("origin") is None else str(data["origin"]),
                 preset=dict(data.get("preset", {})),
+                losses={
+                    str(k): [str(p) for p in v] for k, v in dict(data.get("losses", {})).items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"malformed game state: {exc}") from None
@@ -118,4 +122,5 @@ class GameState:
             log=list(self.log),
             aftermath=list(self.aftermath),
             preset=dict(self.preset),
+            losses={k: list(v) for k, v in self.losses.items()},
         )
