@@ -49,6 +49,7 @@ class LineMode:
         self.engine = engine
         self.out = out or sys.stdout
         self.extra = extra_commands or {}
+        self.extra_help = ""  # help for the extra commands, printed after HELP
 
     def say(self, text: str = "") -> None:
         """Write one line of output."""
@@ -125,6 +126,8 @@ class LineMode:
             return False
         if word == "help":
             self.say(HELP)
+            if self.extra_help:
+                self.say(self.extra_help)
             return True
         if word == "squad":
             self.show_squad()

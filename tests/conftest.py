@@ -25,3 +25,12 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _saves_stay_out_of_the_home_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Games started by tests (autosaves included) save in a temporary folder, never in the
+    user's data folder: `HANDLER_ONE_SAVE_DIR` is inherited by every `handler-one` subprocess."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HANDLER_ONE_SAVE_DIR", str(tmp_path_factory.mktemp("saves")))
+        yield
