@@ -16,13 +16,19 @@ play: $(STAMP)
 	$(BIN)/handler-one --save-dir saves
 
 test: $(STAMP)
-	@command -v tmux >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
-		(apt-get install -y -qq tmux >/dev/null 2>&1 || \
-		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq tmux >/dev/null 2>&1)) || \
-		echo "tmux unavailable: the real-terminal tests will say why they skip"; }
+	@{ command -v tmux && command -v dot; } >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		(apt-get install -y -qq tmux graphviz >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq tmux graphviz >/dev/null 2>&1)) || \
+		echo "tmux/graphviz unavailable: the real-terminal and DOT tests will say why they skip"; }
+	@test -d .cache/mermaid/node_modules/mermaid || { command -v npm >/dev/null 2>&1 && \
+		npm install --silent --no-audit --no-fund --prefix .cache/mermaid mermaid@11 jsdom@29 >/dev/null 2>&1; } || \
+		echo "mermaid unavailable: the Mermaid parser test will say why it skips"
 	$(BIN)/ruff check game tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python tests/perf/bench.py
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider -k fuzz tests
