@@ -1,4 +1,9 @@
-"""`handler-one validate`: every check an author gets, as a list of diagnostics."""
+"""`handler-one validate`: every check an author gets, as a list of diagnostics.
+
+The loader's checks come first (a story with errors stops there); a story that loads also gets
+the checks in `game.engine.analysis`: reachability, dead ends with a witness, unused or never-set
+declarations, impossible conditions and colliding typed words.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,14 @@ from game.engine.diagnostics import Diagnostic
 from game.engine.loader import check_story
 
 
-def validate(root: Path | str) -> list[Diagnostic]:
-    """Load the story in `root` and return every error and warning, sorted by place."""
-    _, diagnostics = check_story(root)
-    return sorted(diagnostics, key=lambda d: (d.mark.path, d.mark.line, d.mark.column))
+def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnostic]:
+    """Load the story in `root` and return every error and warning, sorted by place.
+
+    `max_states` bounds the dead-end search (default `analysis.VALIDATE_MAX_STATES`).
+    """
+    story, diagnostics = check_story(root)
+    if story is not None:
+        from game.engine.analysis import VALIDATE_MAX_STATES, analyse
+
+        diagnostics = [*diagnostics, *analyse(story, max_states=max_states or VALIDATE_MAX_STATES)]
+    return sorted(diagnostics, key=lambda d: (d.mark.path, d.mark.line, d.mark.column, d.code))

@@ -1,0 +1,99 @@
+"""What the tool subcommands share: finding and loading the story, `--set`, usage errors.
+
+Tools must not import `game.cli` (it can reach the Textual console, and the import contract
+keeps game.tools free of Textual), so these mirror the helpers there.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from game.engine.model import Story
+
+T = TypeVar("T")
+
+
+class ToolUsageError(Exception):
+    """Bad command-line input for a tool: one line on stderr, exit status 2."""
+
+
+def usage_errors(run: Callable[..., int]) -> Callable[..., int]:
+    """Turn a `ToolUsageError` raised by `run` into `handler-one: message` and exit status 2."""
+
+    @functools.wraps(run)
+    def wrapper(*args: object, **kwargs: object) -> int:
+        try:
+            return run(*args, **kwargs)
+        except ToolUsageError as exc:
+            print(f"handler-one: {exc}", file=sys.stderr)
+            return 2
+
+    return wrapper
+
+
+def story_dir(value: str | None) -> Path:
+    """The story folder named on the command line, or the shipped story."""
+    from game.paths import scenes_dir
+
+    return Path(value) if value else scenes_dir()
+
+
+def load_or_exit(directory: str | None) -> Story:
+    """Load a story, or print its diagnostics and exit 1 (never a traceback)."""
+    from game.engine.diagnostics import StoryError
+    from game.engine.loader import load_story
+
+    try:
+        return load_story(story_dir(directory))
+    except StoryError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+        print(
+            f"handler-one: the story has {errors} error(s); run 'handler-one validate' for the list",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+
+
+def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str]:
+    """`NAME=VALUE` strings as typed values of the story's declared variables."""
+    from game.engine.diagnostics import did_you_mean
+
+    values: dict[str, bool | int | str] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ToolUsageError(f"--set takes NAME=VALUE, got '{pair}'")
+        variable = story.variables.get(name)
+        if variable is None:
+            raise ToolUsageError(
+                f"--set: no variable '{name}'{did_you_mean(name, story.variables)}"
+            )
+        if variable.type == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ToolUsageError(f"--set {name}: '{raw}' is not true or false")
+            values[name] = raw.lower() in ("true", "1", "yes")
+        elif variable.type == "int":
+            try:
+                number = int(raw)
+            except ValueError:
+                raise ToolUsageError(f"--set {name}: '{raw}' is not a whole number") from None
+            values[name] = variable.clamp(number)
+        else:
+            values[name] = raw
+    return values
+
+
+def check_warp(warp: str | None, story: Story) -> None:
+    """Refuse a `--warp` to a scene the story does not have."""
+    if warp and warp not in story.scenes:
+        from game.engine.diagnostics import did_you_mean
+
+        raise ToolUsageError(f"--warp: no scene '{warp}'{did_you_mean(warp, story.scenes)}")
