@@ -7,74 +7,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from game import __version__
+from game.tools.common import UsageError, check_warp, load_or_exit, parse_sets, story_dir
 
 COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves")
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported in one line, exit status 2."""
-
-
-def _story_dir(value: str | None) -> Path:
-    from game.paths import scenes_dir
-
-    return Path(value) if value else scenes_dir()
-
-
-def _load(directory: str | None, use_cache: bool = False):  # noqa: ANN202 - returns Story
-    """Load a story or exit 1 with its diagnostics (never a traceback).
-
-    `use_cache` reads the compiled story from the user cache when the files have not changed.
-    """
-    from game.engine.diagnostics import StoryError
-
-    if use_cache:
-        from game.engine.cache import load_story_cached as load_story
-    else:
-        from game.engine.loader import load_story
-
-    try:
-        return load_story(_story_dir(directory))
-    except StoryError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
-        print(
-            f"handler-one: the story has {errors} error(s); run 'handler-one validate' for the list",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
-
-
-def parse_sets(pairs: Sequence[str], story) -> dict[str, bool | int | str]:  # noqa: ANN001
-    """Turn `NAME=VALUE` strings into typed values for the story's declared variables."""
-    values: dict[str, bool | int | str] = {}
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(f"--set takes NAME=VALUE, got '{pair}'")
-        variable = story.variables.get(name)
-        if variable is None:
-            from game.engine.diagnostics import did_you_mean
-
-            raise UsageError(f"--set: no variable '{name}'{did_you_mean(name, story.variables)}")
-        if variable.type == "bool":
-            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise UsageError(f"--set {name}: '{raw}' is not true or false")
-            values[name] = raw.lower() in ("true", "1", "yes")
-        elif variable.type == "int":
-            try:
-                number = int(raw)
-            except ValueError:
-                raise UsageError(f"--set {name}: '{raw}' is not a whole number") from None
-            values[name] = variable.clamp(number)
-        else:
-            values[name] = raw
-    return values
 
 
 # --- play -------------------------------------------------------------------------------------
@@ -131,7 +68,7 @@ def _play_plain(args: argparse.Namespace) -> int:
     from game.plain import LineMode
     from game.tools.saves import PlainSaves
 
-    story = _load(args.story, use_cache=not args.no_cache)
+    story = load_or_exit(args.story, use_cache=not args.no_cache)
     store = SaveStore.resolve(args.save_dir)
     loaded = None
     if args.load is not None:
@@ -146,11 +83,7 @@ def _play_plain(args: argparse.Namespace) -> int:
     else:
         sets = parse_sets(args.set, story)
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-        if args.warp and args.warp not in story.scenes:
-            from game.engine.diagnostics import did_you_mean
-
-            hint = did_you_mean(args.warp, story.scenes)
-            raise UsageError(f"--warp: no scene '{args.warp}'{hint}")
+        check_warp(args.warp, story)
         engine = Engine.new(story, seed, warp=args.warp, sets=sets)
     mode = LineMode(engine)
     saves = PlainSaves(mode, store, loaded)
@@ -178,7 +111,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check a story; exit 0 with no errors (warnings allowed), 1 with errors."""
     from game.engine.validate import validate
 
-    root = _story_dir(args.story)
+    root = story_dir(args.story)
     diagnostics = validate(root)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors

@@ -1,7 +1,7 @@
 """What the tool subcommands share: finding and loading the story, `--set`, usage errors.
 
-Tools must not import `game.cli` (it can reach the Textual console, and the import contract
-keeps game.tools free of Textual), so these mirror the helpers there.
+`game.cli` imports these too: they live here because tools must not import `game.cli` (it can
+reach the Textual console, and the import contract keeps game.tools free of Textual).
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ToolUsageError(Exception):
-    """Bad command-line input for a tool: one line on stderr, exit status 2."""
+class UsageError(Exception):
+    """Bad command-line input: one line on stderr, exit status 2."""
 
 
 def usage_errors(run: Callable[..., int]) -> Callable[..., int]:
-    """Turn a `ToolUsageError` raised by `run` into `handler-one: message` and exit status 2."""
+    """Turn a `UsageError` raised by `run` into `handler-one: message` and exit status 2."""
 
     @functools.wraps(run)
     def wrapper(*args: object, **kwargs: object) -> int:
         try:
             return run(*args, **kwargs)
-        except ToolUsageError as exc:
+        except UsageError as exc:
             print(f"handler-one: {exc}", file=sys.stderr)
             return 2
 
@@ -43,10 +43,17 @@ def story_dir(value: str | None) -> Path:
     return Path(value) if value else scenes_dir()
 
 
-def load_or_exit(directory: str | None) -> Story:
-    """Load a story, or print its diagnostics and exit 1 (never a traceback)."""
+def load_or_exit(directory: str | None, use_cache: bool = False) -> Story:
+    """Load a story, or print its diagnostics and exit 1 (never a traceback).
+
+    `use_cache` reads the compiled story from the user cache when the files have not changed.
+    """
     from game.engine.diagnostics import StoryError
-    from game.engine.loader import load_story
+
+    if use_cache:
+        from game.engine.cache import load_story_cached as load_story
+    else:
+        from game.engine.loader import load_story
 
     try:
         return load_story(story_dir(directory))
@@ -70,21 +77,19 @@ def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str
         name, sep, raw = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ToolUsageError(f"--set takes NAME=VALUE, got '{pair}'")
+            raise UsageError(f"--set takes NAME=VALUE, got '{pair}'")
         variable = story.variables.get(name)
         if variable is None:
-            raise ToolUsageError(
-                f"--set: no variable '{name}'{did_you_mean(name, story.variables)}"
-            )
+            raise UsageError(f"--set: no variable '{name}'{did_you_mean(name, story.variables)}")
         if variable.type == "bool":
             if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ToolUsageError(f"--set {name}: '{raw}' is not true or false")
+                raise UsageError(f"--set {name}: '{raw}' is not true or false")
             values[name] = raw.lower() in ("true", "1", "yes")
         elif variable.type == "int":
             try:
                 number = int(raw)
             except ValueError:
-                raise ToolUsageError(f"--set {name}: '{raw}' is not a whole number") from None
+                raise UsageError(f"--set {name}: '{raw}' is not a whole number") from None
             values[name] = variable.clamp(number)
         else:
             values[name] = raw
@@ -96,4 +101,4 @@ def check_warp(warp: str | None, story: Story) -> None:
     if warp and warp not in story.scenes:
         from game.engine.diagnostics import did_you_mean
 
-        raise ToolUsageError(f"--warp: no scene '{warp}'{did_you_mean(warp, story.scenes)}")
+        raise UsageError(f"--warp: no scene '{warp}'{did_you_mean(warp, story.scenes)}")

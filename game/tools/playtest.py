@@ -21,7 +21,7 @@ from game.engine.playtest import (
     write_transcript,
 )
 from game.tools.common import (
-    ToolUsageError,
+    UsageError,
     check_warp,
     load_or_exit,
     parse_sets,
@@ -215,11 +215,9 @@ def _print_finding(finding: Finding, transcript: Path | None, story_arg: str | N
 def play_for_authors(args: argparse.Namespace) -> int:
     """`play --plain` with `--replay FILE` or `--dev` (called from game.cli)."""
     if args.replay and args.dev:
-        raise ToolUsageError("--replay and --dev do not combine; pick one")
+        raise UsageError("--replay and --dev do not combine; pick one")
     if args.load:
-        raise ToolUsageError(
-            f"--load does not combine with {'--replay' if args.replay else '--dev'}"
-        )
+        raise UsageError(f"--load does not combine with {'--replay' if args.replay else '--dev'}")
     if args.replay:
         return play_replay(args)
     from game.tools.devwatch import play_dev
@@ -238,12 +236,12 @@ def play_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         transcript = read_transcript(args.replay)
     except ValueError as exc:
-        raise ToolUsageError(f"--replay: {exc}") from None
+        raise UsageError(f"--replay: {exc}") from None
     if args.warp or args.set or args.seed is not None:
-        raise ToolUsageError("--replay takes the seed, --warp and --set from the transcript")
+        raise UsageError("--replay takes the seed, --warp and --set from the transcript")
     story = load_or_exit(args.story)
     if transcript.story_id != story.id:
-        raise ToolUsageError(
+        raise UsageError(
             f"--replay: the transcript is for story '{transcript.story_id}', not '{story.id}'"
         )
     try:
@@ -251,7 +249,7 @@ def play_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
             story, transcript.seed, warp=transcript.warp, sets=dict(transcript.sets)
         )
     except ValueError as exc:
-        raise ToolUsageError(f"--replay: {exc}") from None
+        raise UsageError(f"--replay: {exc}") from None
     mode = LineMode(engine, out=out)
     total = len(transcript.orders)
     mode.say(f"-- replaying {args.replay}: seed {transcript.seed}, {total} order(s) --")
