@@ -304,6 +304,7 @@ def random_playtest(
     presets = dict(sets or {})
     engine = Engine.new(story, seed, warp=warp, sets=presets)
     taken_states: set[LogEntry] = set()
+    arrivals: Counter[str] = Counter()
     for run in range(runs):
         run_seed = seed + run
         engine.reset(run_seed, warp=warp, sets=presets)
@@ -333,7 +334,11 @@ def random_playtest(
                 report.add_finding(_no_orders(engine, numbers, presets))
                 break
             fresh = [v for v in views if (state.scene, v[0]) not in taken_states]
-            index, number = chooser.choice(fresh or views)
+            if fresh:
+                index, number = chooser.choice(fresh)
+            else:
+                weights = [_novelty(engine, state.scene, v[0], arrivals) for v in views]
+                index, number = chooser.choices(views, weights)[0]
             taken_states.add((state.scene, index))
             report.taken.add(order_key(story, state.scene, index))
             outcome = _step(engine, index, number, numbers, presets)
@@ -341,6 +346,7 @@ def random_playtest(
                 report.add_finding(outcome)
                 break
             numbers.append(number)
+            arrivals[split_state(engine.state.scene)[0]] += 1
         if progress:
             progress(run + 1, runs)
     return report
@@ -379,6 +385,34 @@ def _no_orders(engine: Engine, numbers: list[int], sets: Mapping[str, Value]) ->
         numbers,
         sets,
     )
+
+
+def _novelty(engine: Engine, state: str, index: int, arrivals: Counter[str]) -> float:
+    """How much an order promises that earlier games have not seen.
+
+    Once every order here has been taken, a uniform pick keeps replaying the commonest paths
+    (an early exit offered at every scene wins again and again). Orders leading where games
+    have rarely arrived weigh more, orders that can only end the game in a way already seen
+    weigh almost nothing, and orders that add something new to this game (evidence not yet
+    held, a flag not yet set) weigh more: those are the chains that open late scenes.
+    """
+    story = engine.story
+    order = story.orders_at(state)[index]
+    routes = branch_targets(story, state, order)
+    targets = [split_state(b.goto)[0] for b in routes]
+    arrived = min((arrivals[t] for t in targets), default=0)
+    weight = 1.0 / (1.0 + arrived)
+    if targets and all(story.scenes[t].ending is not None and arrivals[t] for t in targets):
+        # An ending already seen teaches nothing more and ends the game: almost never again.
+        weight *= 0.02
+    if any(e not in engine.state.evidence for e in order.effects.reveal):
+        weight *= 4
+    if any(
+        value is True and engine.state.variables.get(name) is not True
+        for name, value in order.effects.set
+    ):
+        weight *= 2
+    return weight
 
 
 def _step(
