@@ -14,6 +14,7 @@ from game.engine.runtime import Engine, PilotView, RadioLine
 HELP = """Orders: type an order's number, or its command words (a unique prefix is enough).
 Other commands:
   help      this text
+  status    chapter, scene, and the squad's trust against your standing
   squad     the squadron roster
   dossier   evidence and deductions
   undo      take back the last order
@@ -92,6 +93,13 @@ class LineMode:
             who = pilot.name if pilot.name else "(name never asked)"
             self.say(f"  {pilot.callsign:<14} {who:<22} {fate.get(pilot.status, pilot.status)}")
 
+    def show_status(self) -> None:
+        """Where the game is, and the meters (trust, standing) as `name 3/10`."""
+        self.say(self.engine.header())
+        meters = [f"{m.name} {m.value}/{m.high}" for m in self.engine.meters()]
+        if meters:
+            self.say("  ".join(meters))
+
     def show_squad(self) -> None:
         """The roster."""
         self.say("SQUADRON")
@@ -128,6 +136,9 @@ class LineMode:
             self.say(HELP)
             if self.extra_help:
                 self.say(self.extra_help)
+            return True
+        if word == "status":
+            self.show_status()
             return True
         if word == "squad":
             self.show_squad()

@@ -92,6 +92,19 @@ class PilotView:
 
 
 @dataclass(frozen=True, slots=True)
+class Meter:
+    """An int variable shown as a bar: its value within its declared range."""
+
+    name: str
+    value: int
+    low: int
+    high: int
+
+
+METERS = ("trust", "standing")
+
+
+@dataclass(frozen=True, slots=True)
 class DossierEntry:
     """A piece of evidence held, and the title of the scene where it was found."""
 
@@ -541,6 +554,21 @@ class Engine(StateFacts):
                 views.append(DeductionView(deduction, made, held))
         views.sort(key=lambda v: not v.made)
         return views
+
+    def meters(self, names: Iterable[str] = METERS) -> list[Meter]:
+        """The named int variables the story declares, with their ranges (a range the story
+        left open shows as 0..10, or up to the value if it is higher)."""
+        meters: list[Meter] = []
+        for name in names:
+            variable = self.story.variables.get(name)
+            if variable is None or variable.type != "int":
+                continue
+            value = self.state.variables[name]
+            assert isinstance(value, int)
+            low = variable.min if variable.min is not None else 0
+            high = variable.max if variable.max is not None else max(10, value)
+            meters.append(Meter(name, value, low, high))
+        return meters
 
     def roll_call(self) -> list[PilotView]:
         """The squadron at the end: the same rows as `squad`, for the ending screen."""
