@@ -10,7 +10,7 @@ variables and the story's ids, then compiled into closures. Nothing is ever pass
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -408,22 +408,18 @@ def _describe(kind: Type) -> str:
     return {"bool": "true/false condition", "int": "number", "text": "text"}[kind]
 
 
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a tree, the root first."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.operand)
+    elif isinstance(node, Binary):
+        yield from walk(node.left)
+        yield from walk(node.right)
+
+
 def names_in(node: Node) -> tuple[set[str], set[tuple[str, str]]]:
     """The variables a tree reads and the (function, id) pairs it asks about."""
-    variables: set[str] = set()
-    calls: set[tuple[str, str]] = set()
-
-    def walk(n: Node) -> None:
-        match n:
-            case Name(name=name):
-                variables.add(name)
-            case Call(function=function, args=args):
-                calls.update((function, a) for a in args)
-            case Not(operand=operand):
-                walk(operand)
-            case Binary(left=left, right=right):
-                walk(left)
-                walk(right)
-
-    walk(node)
+    variables = {n.name for n in walk(node) if isinstance(n, Name)}
+    calls = {(n.function, a) for n in walk(node) if isinstance(n, Call) for a in n.args}
     return variables, calls

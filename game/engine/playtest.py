@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from game.engine.conditions import Binary, Call, Literal_, Name, Node, Not, Value
+from game.engine.conditions import Call, Literal_, Name, Node, Value, walk
 from game.engine.model import Branch, Order, Story, split_state
 from game.engine.runtime import DeadEnd, Engine
 from game.engine.state import GameState
@@ -65,15 +65,6 @@ def all_orders(story: Story, scene_id: str) -> list[Order]:
     return [*scene.engagement.orders, *(o for r in scene.engagement.rounds for o in r.orders)]
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    if isinstance(node, Not):
-        yield from _walk(node.operand)
-    elif isinstance(node, Binary):
-        yield from _walk(node.left)
-        yield from _walk(node.right)
-
-
 class StateKey:
     """Builds the canonical key of a game state for one story (see the module docstring).
 
@@ -89,7 +80,7 @@ class StateKey:
         lost: set[str] = set()
         cap = 1
         for tree, _ in story_conditions(story):
-            for node in _walk(tree):
+            for node in walk(tree):
                 if isinstance(node, Call) and node.function == "seen":
                     seen.update(node.args)
                 elif isinstance(node, Call) and node.function == "visits":
