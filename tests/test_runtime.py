@@ -319,3 +319,24 @@ def test_a_dead_end_leaves_the_game_exactly_as_it_was(tmp_path: Path) -> None:
         engine.choose(0)
     assert engine.state.to_dict() == before
     assert not engine.can_undo
+
+
+def test_what_front_ends_ask_after_a_load(story) -> None:
+    from game.engine.state import GameState
+
+    engine = Engine.new(story, 4)
+    outcome = engine.choose_text("name")
+    assert outcome.ok and outcome.index == 1
+    loaded = Engine(story, GameState.from_dict(engine.state.to_dict()))
+    assert loaded.can_undo  # undo replays the log when no snapshot is held
+    assert loaded.undo() and loaded.state.scene == "first_contact"
+    assert loaded.heading() == "First Contact"
+    assert engine.heading() == "Riverbed (round 1 of 3)"
+    assert engine.header() == "Chapter 1 · Test Chapter · Riverbed (round 1 of 3)"
+    signals = [line.signal for line in loaded.radio() if line.speaker == "shin"]
+    assert signals == [2]
+    calls: list[str] = []
+    listener = calls.append
+    loaded.add_listener(listener)
+    loaded.add_listener(listener)
+    assert loaded.listeners == (listener,)

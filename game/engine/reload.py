@@ -42,7 +42,7 @@ def reload(engine: Engine, story: Story) -> tuple[Engine, str | None]:
             f"scene '{state.scene}' is gone from the story; replayed {applied} of "
             f"{len(state.log)} orders from the start and stopped at '{new.state.scene}'",
         )
-    for listener in engine._listeners:
+    for listener in engine.listeners:
         new.add_listener(listener)
     return new, "; ".join(notes) or None
 

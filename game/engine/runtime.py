@@ -56,6 +56,7 @@ class RadioLine:
     tag: str
     kind: LineKind
     segments: tuple[Segment, ...]
+    signal: int = 4
 
     @property
     def text(self) -> str:
@@ -127,6 +128,7 @@ class Outcome:
 
     ok: bool
     message: str = ""
+    index: int | None = None  # the order given, when one was
 
 
 class _Cursor:
@@ -278,8 +280,15 @@ class Engine(StateFacts):
         return engine, applied
 
     def add_listener(self, listener: Callable[[Engine], None]) -> None:
-        """Call `listener(engine)` after every scene (or round) the game enters: autosave hooks."""
-        self._listeners.append(listener)
+        """Call `listener(engine)` after every scene (or round) the game enters: autosave hooks.
+        Adding the same listener twice has no effect."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    @property
+    def listeners(self) -> tuple[Callable[[Engine], None], ...]:
+        """The listeners added so far (a reload carries them to the new engine)."""
+        return tuple(self._listeners)
 
     def _build_machine(self, initial: str) -> Machine:
         machine = Machine(
@@ -462,14 +471,15 @@ class Engine(StateFacts):
 
     def header(self) -> str:
         """The scene header: chapter, title and round."""
-        scene = self.scene
-        text = (
-            f"Chapter {scene.chapter} · {self.story.chapter_title(scene.chapter)} · {scene.title}"
-        )
-        text = interpolate(text, self.var)
+        chapter = self.scene.chapter
+        return f"Chapter {chapter} · {self.story.chapter_title(chapter)} · {self.heading()}"
+
+    def heading(self) -> str:
+        """The scene's title, with the round inside an engagement."""
+        text = plain_text(render(self.scene.title, self.var))
         if self.round:
             text += f" (round {self.round[0]} of {self.round[1]})"
-        return plain_text(render(text, None))
+        return text
 
     def radio(self) -> list[RadioLine]:
         """What is heard now: the last order's aftermath, then this scene's (or round's) lines."""
@@ -503,9 +513,9 @@ class Engine(StateFacts):
         segments = render(text, None if filled else self.var, signal, key)
         if speaker in ("hq", "narration", "lena", "dossier", "hit"):
             tag = {"hq": "HQ", "narration": "", "lena": "LENA", "dossier": "", "hit": ""}[speaker]
-            return RadioLine(speaker, tag, speaker, segments)  # type: ignore[arg-type]
+            return RadioLine(speaker, tag, speaker, segments, signal)  # type: ignore[arg-type]
         pilot = self.story.pilots[speaker]
-        return RadioLine(speaker, pilot.callsign.upper(), "pilot", segments)
+        return RadioLine(speaker, pilot.callsign.upper(), "pilot", segments, signal)
 
     def orders(self) -> list[OrderView]:
         """The orders shown now: enabled ones numbered from 1, disabled ones with a reason."""
@@ -630,7 +640,7 @@ class Engine(StateFacts):
         for view in self.orders():
             if view.number == number:
                 self.choose(view.index)
-                return Outcome(True)
+                return Outcome(True, index=view.index)
         count = sum(1 for v in self.orders() if v.enabled)
         return Outcome(False, f"There is no order {number}; choose 1 to {count}.")
 
@@ -650,7 +660,7 @@ class Engine(StateFacts):
         enabled = [v for v in matches if v.enabled]
         if len(enabled) == 1:
             self.choose(enabled[0].index)
-            return Outcome(True)
+            return Outcome(True, index=enabled[0].index)
         if len(enabled) > 1:
             options = " or ".join(f"'{v.words[0]}'" for v in enabled if v.words)
             return Outcome(False, f"'{text}' could mean more than one order: {options}.")
@@ -668,8 +678,8 @@ class Engine(StateFacts):
 
     @property
     def can_undo(self) -> bool:
-        """Whether there is an order to take back."""
-        return bool(self._undo)
+        """Whether there is an order to take back (after a load too: undo then replays)."""
+        return bool(self._undo or self.state.log)
 
     def undo(self) -> bool:
         """Take back the last order; False when there is nothing to undo.

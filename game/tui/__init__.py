@@ -1,0 +1,11 @@
+"""The Textual front end: the Handler console.
+
+`app.py` holds `HandlerApp` and `run_console` (what `handler-one play` calls in a terminal);
+`screens/` the title, console, dossier, save/load, settings, help, glossary, pause menu and
+ending; `widgets/` the radio log, orders, roster, sector map and status line; `render.py` turns
+what the engine says into Textual `Content` (never through markup); `config.py` the player's
+settings; `themes.py` the game's themes (from `assets/themes/`); `store.py` the lazily imported
+save store; `session.py` the game being played. Styles are in the `.tcss` files beside this one.
+
+Nothing here decides anything about the game: the engine does.
+"""

@@ -1,0 +1,461 @@
+"""The Textual front end: `HandlerApp` and `run_console`, called by `handler-one play`.
+
+The app owns what outlives one screen: the story, the player's settings, the save store and the
+game being played (a `GameSession`). Screens live in `game.tui.screens`, widgets in
+`game.tui.widgets`, styles in the `.tcss` files beside this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Iterable, Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.screen import Screen
+
+from game.engine.model import Story
+from game.engine.runtime import Engine
+from game.tui.config import Settings, load_settings, save_settings
+from game.tui.screens.console import ConsoleScreen
+from game.tui.screens.title import TitleScreen
+from game.tui.session import GameSession
+from game.tui.store import SaveAccess, open_store
+from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
+
+
+class OrdersProvider(Provider):
+    """The command palette's orders: every order the console offers now."""
+
+    def _orders(self) -> list[tuple[str, Any]]:
+        screen = self.screen
+        if not isinstance(screen, ConsoleScreen) or screen.engine.ending is not None:
+            return []
+        return [
+            (f"Order {view.number}: {view.say}", partial(screen.action_order, view.number))
+            for view in screen.engine.orders()
+            if view.enabled
+        ]
+
+    async def discover(self) -> Hits:
+        for title, callback in self._orders():
+            yield DiscoveryHit(Content(title), callback, text=title, help="Give this order")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback in self._orders():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, Content(title), callback, text=title, help="Give this order")
+
+
+class HandlerApp(App[int]):
+    """Handler One in the terminal."""
+
+    TITLE = "Handler One"
+    CSS_PATH = ["app.tcss", "console.tcss", "screens.tcss"]
+    COMMANDS = App.COMMANDS | {OrdersProvider}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        story: Story,
+        *,
+        save_dir: str | None = None,
+        seed: int | None = None,
+        settings: Settings | None = None,
+        config_dir: Path | None = None,
+        saves: SaveAccess | None = None,
+        warp: str | None = None,
+        sets: Mapping[str, bool | int | str] | None = None,
+        start: Engine | None = None,
+        start_play_seconds: float = 0.0,
+        start_note: str | None = None,
+        dev: bool = False,
+        cursor_blink: bool | None = None,
+        glossary: Path | None = None,
+    ) -> None:
+        self.story = story
+        self.save_dir = save_dir
+        self.seed = seed
+        self.config_dir = config_dir
+        self.settings = settings if settings is not None else load_settings(config_dir)
+        self.saves = saves if saves is not None else open_store(save_dir)
+        self.warp = warp
+        self.sets = dict(sets or {})
+        self._start = start
+        self._start_play_seconds = start_play_seconds
+        self._start_note = start_note
+        self.dev = dev
+        self._cursor_blink = cursor_blink
+        self.glossary_path = glossary
+        self.session: GameSession | None = None
+        super().__init__()
+
+    # --- set-up ------------------------------------------------------------------------------
+
+    @property
+    def cursor_blink(self) -> bool:
+        """The command line's cursor blinks unless reduced motion is on (or a test says no)."""
+        if self._cursor_blink is not None:
+            return self._cursor_blink
+        return not self.settings.reduced_motion
+
+    def get_default_screen(self) -> Screen:
+        return TitleScreen()
+
+    def on_mount(self) -> None:
+        for theme in load_themes():
+            self.register_theme(theme)
+        self._apply_theme(self.settings.theme)
+        self._apply_motion()
+        if self._start is not None:
+            engine, self._start = self._start, None
+            self.begin(engine, self._start_play_seconds, self._start_note)
+        elif self.warp is not None or self.sets:
+            self.new_game()
+        if self.dev:
+            self._start_watcher()
+
+    def theme_names(self) -> list[str]:
+        """Our two themes first, then Textual's."""
+        ours = [HANDLER, HIGH_CONTRAST]
+        return ours + [name for name in self.available_themes if name not in ours]
+
+    def _apply_theme(self, name: str) -> None:
+        self.theme = name if name in self.available_themes else HANDLER
+
+    def _apply_motion(self) -> None:
+        if self.settings.reduced_motion:
+            self.animation_level = "none"
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings now and keep them for the next start."""
+        self.settings = settings
+        self._apply_theme(settings.theme)
+        self.animation_level = "none" if settings.reduced_motion else "full"
+        console = self.console_screen
+        if console is not None:
+            console.apply_speed()
+        problem = save_settings(settings, self.config_dir)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.settings.theme and self.is_mounted:
+            self.settings = self.settings.with_changes(theme=theme)
+            save_settings(self.settings, self.config_dir)
+
+    # --- the game ----------------------------------------------------------------------------
+
+    @property
+    def console_screen(self) -> ConsoleScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                return screen
+        return None
+
+    def _new_seed(self) -> int:
+        if self.seed is not None:
+            return self.seed
+        return random.SystemRandom().randrange(1, 2**31)
+
+    def new_game(self) -> None:
+        """Start a new game (at --warp, with --set presets, when given)."""
+        self.to_title()
+        engine = Engine.new(self.story, self._new_seed(), warp=self.warp, sets=self.sets)
+        self.begin(engine, 0.0, None)
+        self.autosave()
+
+    def begin(self, engine: Engine, play_seconds: float, note: str | None) -> None:
+        """Open the console on an engine."""
+        self.session = GameSession(engine, play_seconds)
+        self.push_screen(ConsoleScreen(self.session, note))
+
+    def to_title(self) -> None:
+        """Back to the title screen, closing everything above it."""
+        self.session = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def show_ending(self, engine: Engine) -> None:
+        from game.tui.screens.ending import EndingScreen
+
+        self.push_screen(EndingScreen(engine), lambda _: self.to_title())
+
+    # --- saves -------------------------------------------------------------------------------
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        text = (
+            str(exc) if isinstance(exc, self.saves.error_type) else f"{type(exc).__name__}: {exc}"
+        )
+        self.notify(text or what, title=what, severity="error", markup=False)
+
+    def saves_unavailable(self) -> bool:
+        if self.saves.available:
+            return False
+        self.notify(self.saves.reason, severity="warning", markup=False)
+        return True
+
+    def autosave(self) -> None:
+        """Save quietly to the autosave slot (called at each scene)."""
+        session = self.session
+        if session is None or not self.saves.available:
+            return
+        try:
+            self.saves.store.autosave(session.engine, session.play_seconds)
+        except Exception as exc:  # noqa: BLE001 - a failed autosave must not stop the game
+            self._failed("Autosave failed", exc)
+
+    def save_game(self, slot: str) -> bool:
+        """Save to a named slot; a notification confirms it."""
+        session = self.session
+        if session is None or self.saves_unavailable():
+            return False
+        try:
+            info = self.saves.store.save(slot, session.engine, session.play_seconds)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("Save failed", exc)
+            return False
+        self.notify(f"Saved to '{getattr(info, 'slot', slot)}'.", title="Saved", markup=False)
+        return True
+
+    def quicksave(self) -> None:
+        session = self.session
+        if session is None or self.saves_unavailable():
+            return
+        if session.engine.ending is not None:
+            self.notify("The story has ended: nothing to save.", markup=False)
+            return
+        try:
+            self.saves.store.quicksave(session.engine, session.play_seconds)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("Quicksave failed", exc)
+            return
+        self.notify("Quicksaved. F9 brings this moment back.", title="Saved", markup=False)
+
+    def quickload(self) -> None:
+        if self.saves_unavailable():
+            return
+        try:
+            loaded = self.saves.store.quickload(self.story)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("Quickload failed", exc)
+            return
+        self._resume(loaded, self._play_time(loaded, kind="quick"), "— quickloaded —")
+
+    def load_game(self, slot: str) -> None:
+        """Load a slot into the console (opening it if needed)."""
+        if self.saves_unavailable():
+            return
+        try:
+            loaded = self.saves.store.load(slot, self.story)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("Load failed", exc)
+            return
+        self._resume(loaded, self._play_time(loaded, slot=slot), f"— loaded '{slot}' —")
+
+    def _play_time(self, loaded: Any, slot: str | None = None, kind: str | None = None) -> float:
+        info = getattr(loaded, "info", None)
+        for source in (loaded, info):
+            seconds = getattr(source, "play_seconds", None)
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                return float(seconds)
+        try:
+            for found in self.saves.store.list(self.story):
+                if (slot is not None and found.slot == slot) or (kind and found.kind == kind):
+                    return float(found.play_seconds)
+        except Exception:  # noqa: BLE001
+            pass
+        return 0.0
+
+    def _resume(self, loaded: Any, play_seconds: float, note: str) -> None:
+        message = getattr(loaded, "message", None)
+        console = self.console_screen
+        if console is not None:
+            while self.screen is not console:
+                self.pop_screen()
+            console.adopt(loaded.engine, play_seconds, note)
+        else:
+            self.begin(loaded.engine, play_seconds, note)
+        if message:
+            self.notify(str(message), title="Loaded", markup=False)
+
+    def latest_save(self) -> Any | None:
+        """The newest save of a game still in progress (what Continue loads), or None."""
+        if not self.saves.available:
+            return None
+        for info in self.saves.store.list(self.story):
+            if getattr(info, "ending", None) is None:
+                return info
+        return None
+
+    def action_continue(self) -> None:
+        """Load the latest save of a game still in progress."""
+        if self.saves_unavailable():
+            return
+        try:
+            latest = self.latest_save()
+        except Exception as exc:  # noqa: BLE001
+            self._failed("Continue failed", exc)
+            return
+        if latest is None:
+            self.notify("No game in progress to continue.", markup=False)
+            return
+        self.load_game(latest.slot)
+
+    def open_save(self) -> None:
+        if self.session is None or self.saves_unavailable():
+            return
+        from game.tui.screens.saves import SaveScreen
+
+        self.push_screen(SaveScreen())
+
+    def action_load(self) -> None:
+        if self.saves_unavailable():
+            return
+        from game.tui.screens.saves import LoadScreen
+
+        self.push_screen(LoadScreen())
+
+    # --- other screens -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from game.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_glossary(self) -> None:
+        from game.tui.screens.glossary import GlossaryScreen
+
+        if not isinstance(self.screen, GlossaryScreen):
+            self.push_screen(GlossaryScreen(self.glossary_path))
+
+    def action_settings(self) -> None:
+        from game.tui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def action_new_game(self) -> None:
+        self.new_game()
+
+    def action_to_title(self) -> None:
+        self.to_title()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        console = self.console_screen if self.session is not None else None
+        if console is None:
+            yield SystemCommand("New game", "Start a new game", self.new_game)
+            if self.saves.available:
+                yield SystemCommand("Continue", "Load the latest save", self.action_continue)
+        if self.saves.available:
+            yield SystemCommand("Load game", "Open the saved games", self.action_load)
+        if console is not None:
+            if self.saves.available:
+                yield SystemCommand("Save game", "Save to a named slot", self.open_save)
+                yield SystemCommand("Quicksave", "Save to the quick slot (F5)", self.quicksave)
+                yield SystemCommand("Quickload", "Load the quick slot (F9)", self.quickload)
+            yield SystemCommand("Undo", "Take back the last order", console.action_undo)
+            yield SystemCommand("Dossier", "Evidence and deductions", console.action_dossier)
+            yield SystemCommand("Return to title", "Leave this game", self.to_title)
+        yield SystemCommand("Glossary", "People, places and terms", self.action_glossary)
+        yield SystemCommand("Help", "Keys and how orders work", self.action_help)
+        yield SystemCommand("Settings", "Text speed, motion and theme", self.action_settings)
+        yield from super().get_system_commands(screen)
+
+    # --- authors: --dev reloads the story when its files change ------------------------------
+
+    def _start_watcher(self) -> None:
+        root = self.story.root
+        if not root:
+            return
+        try:
+            from game.tools.devwatch import StoryWatcher
+        except ImportError as exc:
+            self.notify(f"--dev is not available: {exc}", severity="warning", markup=False)
+            return
+        self._watcher = StoryWatcher(
+            root, lambda update: self.call_from_thread(self._story_changed, update)
+        )
+        self._watcher.start()
+
+    def on_unmount(self) -> None:
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None:
+            watcher.stop()
+
+    def _story_changed(self, update: Any) -> None:
+        if update.story is None:
+            errors = update.errors or update.diagnostics
+            first = str(errors[0]) if errors else "the story has errors"
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.notify(first + more, title="Story not reloaded", severity="error", markup=False)
+            return
+        from game.engine.reload import reload
+
+        self.story = update.story
+        session, console = self.session, self.console_screen
+        if session is None or console is None:
+            self.notify("Story reloaded.", markup=False)
+            return
+        engine, message = reload(session.engine, update.story)
+        console.adopt(engine, None, "— story reloaded —" + (f" {message}" if message else ""))
+
+
+def run_console(args: argparse.Namespace) -> int:
+    """`handler-one play` in a terminal: load the story, then run the app. Returns the exit code."""
+    from game.tools.common import UsageError, check_warp, load_or_exit, parse_sets
+
+    if getattr(args, "replay", None):  # transcripts replay in line mode
+        from game.tools.playtest import play_for_authors
+
+        return play_for_authors(args)
+    if args.load is not None and (args.warp or args.set or args.seed is not None):
+        raise UsageError("--load resumes a saved game; leave out --seed, --warp and --set")
+    story = load_or_exit(args.story, use_cache=not getattr(args, "no_cache", False))
+    sets = parse_sets(args.set, story)
+    check_warp(args.warp, story)
+    saves = open_store(args.save_dir)
+    start: Engine | None = None
+    play_seconds = 0.0
+    note = None
+    if args.load is not None:
+        if not saves.available:
+            print(f"handler-one: --load: {saves.reason}", file=sys.stderr)
+            return 1
+        try:
+            loaded = saves.store.load(args.load, story)
+        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+            print(f"handler-one: {exc}", file=sys.stderr)
+            return 1
+        start = loaded.engine
+        seconds = getattr(getattr(loaded, "info", None), "play_seconds", None)
+        play_seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
+        note = f"— loaded '{args.load}' —"
+        if getattr(loaded, "message", None):
+            note += f" {loaded.message}"
+    app = HandlerApp(
+        story,
+        save_dir=args.save_dir,
+        seed=args.seed,
+        saves=saves,
+        warp=args.warp,
+        sets=sets,
+        start=start,
+        start_play_seconds=play_seconds,
+        start_note=note,
+        dev=bool(getattr(args, "dev", False)),
+    )
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)

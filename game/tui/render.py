@@ -1,0 +1,205 @@
+"""Turning what the engine says into Textual `Content`, without ever parsing markup.
+
+Every piece of text that comes from the story (scene YAML, pilot names, evidence) is placed into
+`Content` as a literal string; styles are only ever our own component-class names (".radio--hq")
+resolved by the widget that draws them. Nothing here decides anything about the game.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from textual.content import Content, Span
+
+from game.engine.model import Marker
+from game.engine.runtime import PilotView, RadioLine
+
+VOICES = 6
+STATIC_GLYPHS = "░▒"
+STATUS_SYMBOL = {"active": "●", "wounded": "✚", "missing": "?", "killed": "✖"}
+STATUS_WORD = {"active": "active", "wounded": "wounded", "missing": "missing", "killed": "KIA"}
+MARKER_GLYPH = {"squad": "S", "legion": "L", "objective": "O", "hazard": "!"}
+MARKER_NAME = {"squad": "squad", "legion": "Legion", "objective": "objective", "hazard": "hazard"}
+TERRAIN = {
+    ".": "map--ground",
+    "^": "map--ridge",
+    "~": "map--water",
+    "#": "map--structure",
+}
+_BODY_CLASS = {
+    "hq": ".radio--hq-text",
+    "narration": ".radio--narration",
+    "lena": ".radio--lena-text",
+    "warning": ".radio--warning",
+    "dossier": ".radio--dossier",
+    "hit": ".radio--hit",
+    "pilot": "",
+}
+_PREFIX = {"dossier": "▣ ", "hit": "▼ ", "warning": "⚠ "}
+
+
+def voice_map(pilot_ids: Iterable[str]) -> dict[str, int]:
+    """Each pilot's voice colour, by roster order, so a voice keeps its colour all game."""
+    return {pilot: n % VOICES for n, pilot in enumerate(pilot_ids)}
+
+
+def static_run(length: int, start: int = 0) -> str:
+    """Static as the radio shows it: a run of ░▒ as long as the words it hides."""
+    return "".join(STATIC_GLYPHS[(start + i) % 2] for i in range(length))
+
+
+def line_body(line: RadioLine) -> Content:
+    """The text of a radio line, styled by kind, with static drawn as ░▒ and emphasis kept."""
+    base = _BODY_CLASS.get(line.kind, "")
+    pieces: list[tuple[str, tuple[str, ...]]] = []
+    prefix = _PREFIX.get(line.kind)
+    if prefix:
+        pieces.append((prefix, (base,)))
+    position = 0
+    for segment in line.segments:
+        if segment.style == "static":
+            pieces.append((static_run(len(segment.text), position), (".radio--static",)))
+        elif segment.style == "em":
+            pieces.append((segment.text, (base, ".radio--em")))
+        else:
+            pieces.append((segment.text, (base,)))
+        position += len(segment.text)
+    return layered(pieces)
+
+
+def layered(pieces: Iterable[tuple[str, tuple[str, ...]]]) -> Content:
+    """Content from (text, styles) pieces, where one piece may carry several styles."""
+    text: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    for piece, styles in pieces:
+        if not piece:
+            continue
+        text.append(piece)
+        spans += [Span(offset, offset + len(piece), style) for style in styles if style]
+        offset += len(piece)
+    return Content("".join(text), spans)
+
+
+def line_tag(line: RadioLine, voices: Mapping[str, int]) -> Content:
+    """The callsign tag in the speaker's colour (narration and dossier notes have none)."""
+    if not line.tag:
+        return Content("")
+    if line.kind == "hq":
+        style = ".radio--hq"
+    elif line.kind == "lena":
+        style = ".radio--lena"
+    elif line.kind == "warning":
+        style = ".radio--warning-tag"
+    else:
+        style = f".radio--voice-{voices.get(line.speaker, 0)}"
+    return Content.styled(line.tag, style)
+
+
+def meter(value: int, low: int, high: int, cells: int = 5) -> str:
+    """A value as ▮▮▮▯▯ between `low` and `high`."""
+    span = max(1, high - low)
+    filled = round((min(max(value, low), high) - low) * cells / span)
+    return "▮" * filled + "▯" * (cells - filled)
+
+
+def signal_bars(level: int) -> str:
+    """Signal strength as rising bars: 4 is ▂▄▆█, 0 is ····."""
+    level = max(0, min(4, level))
+    return "▂▄▆█"[:level] + "·" * (4 - level)
+
+
+def roster_row(pilot: PilotView, width: int, callsign_width: int) -> Content:
+    """One roster line: status symbol, callsign, name (a dash until learned), status word."""
+    symbol = STATUS_SYMBOL.get(pilot.status, "·")
+    status_class = f".roster--{pilot.status}" if pilot.status in STATUS_SYMBOL else ""
+    name = pilot.name or "—"
+    word = STATUS_WORD.get(pilot.status, pilot.status)
+    callsign_width = max(4, min(callsign_width, width - 6))
+    name_room = width - 2 - callsign_width - 1
+    word_room = max(len(w) for w in STATUS_WORD.values()) + 1
+    show_word = name_room - word_room >= 10
+    if show_word:
+        name_room -= word_room
+    name_styles = (".roster--name" if pilot.name else ".roster--unknown",)
+    if pilot.status == "killed":
+        name_styles += (".roster--fallen",)
+    pieces: list[tuple[str, tuple[str, ...]]] = [
+        (symbol, (status_class,)),
+        (" ", ()),
+        (pilot.callsign[:callsign_width].ljust(callsign_width), (".roster--callsign",)),
+        (" ", ()),
+    ]
+    if name_room > 0:
+        shown = name if len(name) <= name_room else _short_name(name, name_room)
+        pieces.append((shown.ljust(name_room), name_styles))
+    if show_word:
+        pieces += [(" " * (word_room - len(word)), ()), (word, (status_class,))]
+    return layered(pieces)
+
+
+def _short_name(name: str, room: int) -> str:
+    """'Shinei Nouzen' in 9 cells is 'Shinei N.'; failing that, cut with an ellipsis."""
+    words = name.split()
+    if len(words) > 1:
+        short = " ".join(words[:-1]) + f" {words[-1][0]}."
+        if len(short) <= room:
+            return short
+    return name[: max(0, room - 1)] + "…" if room > 1 else name[:room]
+
+
+def map_lines(text: str, markers: Sequence[Marker]) -> list[Content]:
+    """The sector map with the scene's markers drawn over it (S, L, O, !)."""
+    rows = [list(row) for row in text.splitlines()] or [[]]
+    overlay: dict[tuple[int, int], str] = {}
+    for marker in markers:
+        if marker.row < 0 or marker.column < 0 or marker.row > 200 or marker.column > 400:
+            continue
+        while len(rows) <= marker.row:
+            rows.append([])
+        row = rows[marker.row]
+        if len(row) <= marker.column:
+            row.extend(" " * (marker.column + 1 - len(row)))
+        row[marker.column] = MARKER_GLYPH.get(marker.kind, "?")
+        overlay[(marker.column, marker.row)] = marker.kind
+    lines: list[Content] = []
+    for y, row in enumerate(rows):
+        parts: list[tuple[str, str]] = []
+        for x, char in enumerate(row):
+            kind = overlay.get((x, y))
+            style = f".map--{kind}" if kind else f".{TERRAIN[char]}" if char in TERRAIN else ""
+            if parts and parts[-1][1] == style:
+                parts[-1] = (parts[-1][0] + char, style)
+            else:
+                parts.append((char, style))
+        lines.append(Content.assemble(*parts))
+    return lines
+
+
+def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
+    """'S squad   L Legion' for the markers shown (a marker's label replaces its kind's name),
+    two to a line when they fit."""
+    items: list[tuple[str, str, str]] = []
+    for marker in markers:
+        if marker.kind not in MARKER_GLYPH:
+            continue
+        item = (
+            MARKER_GLYPH[marker.kind],
+            f".map--{marker.kind}",
+            marker.label or MARKER_NAME[marker.kind],
+        )
+        if item not in items:
+            items.append(item)
+    column = max((len(text) + 2 for _, _, text in items), default=0) + 2
+    per_line = 2 if column * 2 <= width else 1
+    parts: list[str | tuple[str, str]] = []
+    for n, (glyph, style, text) in enumerate(items):
+        if n:
+            parts.append("\n" if n % per_line == 0 else " " * (column - len(items[n - 1][2]) - 2))
+        parts += [(glyph, style), " ", text]
+    return Content.assemble(*parts)
+
+
+def map_title(name: str | None) -> str:
+    """'sector_4' as 'SECTOR 4'."""
+    return name.replace("_", " ").replace("-", " ").upper() if name else "SECTOR"

@@ -1,0 +1,1 @@
+"""The app's screens: title, console, dossier, saves, settings, help, glossary, ending."""

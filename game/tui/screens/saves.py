@@ -1,0 +1,195 @@
+"""Save (ctrl+s) and Load (l): slots with chapter, scene, date, play time and squad summary.
+
+Overwriting or deleting a save asks first. Every call goes to the app's save store; its errors
+arrive as one-line notifications.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from game.tui.screens.confirm import ConfirmScreen
+from game.tui.store import format_duration, format_when
+
+if TYPE_CHECKING:
+    from game.tui.app import HandlerApp
+
+KIND_LABEL = {"named": "", "auto": "autosave", "quick": "quicksave"}
+
+
+def slot_content(info: Any) -> Content:
+    """Two lines about a save; every field shown literally."""
+    kind = KIND_LABEL.get(getattr(info, "kind", "named"), str(getattr(info, "kind", "")))
+    first: list[str | tuple[str, str]] = [(str(info.slot), "bold")]
+    if kind:
+        first += ["  ", (f"[{kind}]", "dim")]
+    first += ["  ", (format_when(info.saved_at), "dim")]
+    second: list[str | tuple[str, str]] = [
+        "  ",
+        f"Ch {info.chapter} {info.chapter_title} · {info.scene_title}",
+        " · ",
+        format_duration(float(info.play_seconds or 0)),
+    ]
+    if info.squad_summary:
+        second += [" · ", str(info.squad_summary)]
+    if getattr(info, "ending", None):
+        second += [" · ", (f"ended: {info.ending}", "italic")]
+    if getattr(info, "story_changed", False):
+        second += ["  ", ("⚠ story changed since", "italic")]
+    return Content.assemble(*first, "\n", *second)
+
+
+def suggest_slot(title: str) -> str:
+    """A slot name from the scene title: 'First Contact' -> 'first-contact'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:40] or "save"
+
+
+class _SlotScreen(ModalScreen[None]):
+    """What the save and load screens share: the list of slots and deleting one."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "close"),
+        Binding("delete,x", "delete", "delete"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.infos: list[Any] = []
+
+    @property
+    def app_(self) -> HandlerApp:
+        return self.app  # type: ignore[return-value]
+
+    def _list(self) -> list[Any]:
+        try:
+            return list(self.app_.saves.store.list(self.app_.story))
+        except Exception as exc:  # noqa: BLE001
+            self.app_._failed("Saves not listed", exc)
+            return []
+
+    def _wanted(self, info: Any) -> bool:
+        return True
+
+    def refresh_slots(self) -> None:
+        self.infos = [i for i in self._list() if self._wanted(i)]
+        slots = self.query_one(".slots", OptionList)
+        slots.set_options(Option(slot_content(i), id=f"slot-{n}") for n, i in enumerate(self.infos))
+        empty = self.query_one(".slots-empty", Static)
+        empty.display = not self.infos
+        slots.display = bool(self.infos)
+        if self.infos:
+            slots.highlighted = 0
+
+    def _highlighted(self) -> Any | None:
+        slots = self.query_one(".slots", OptionList)
+        if slots.highlighted is None or not 0 <= slots.highlighted < len(self.infos):
+            return None
+        return self.infos[slots.highlighted]
+
+    def action_delete(self) -> None:
+        info = self._highlighted()
+        if info is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.app_.saves.store.delete(info.slot)
+            except Exception as exc:  # noqa: BLE001
+                self.app_._failed("Delete failed", exc)
+                return
+            self.app.notify(f"Deleted '{info.slot}'.", markup=False)
+            self.refresh_slots()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete the save '{info.slot}'? This cannot be undone.", "Delete"),
+            answer,
+        )
+
+
+class SaveScreen(_SlotScreen):
+    """Type a name (or pick a slot to overwrite) and press Enter."""
+
+    AUTO_FOCUS = "#save-name"
+
+    def compose(self):  # noqa: ANN201
+        session = self.app_.session
+        title = session.engine.scene.title if session is not None else "save"
+        with Vertical(id="save-box", classes="dialog"):
+            yield Static(Content("SAVE GAME"), classes="dialog-title")
+            yield Input(suggest_slot(title), placeholder="slot name", id="save-name")
+            yield Static(Content("No named saves yet."), classes="slots-empty")
+            yield OptionList(classes="slots", id="save-slots")
+            yield Static(
+                Content("Enter saves · pick a slot to overwrite it · Del deletes · Esc closes"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.refresh_slots()
+
+    def _wanted(self, info: Any) -> bool:
+        return getattr(info, "kind", "named") == "named"
+
+    @on(Input.Submitted, "#save-name")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.save_as(event.value.strip())
+
+    @on(OptionList.OptionSelected, "#save-slots")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        info = self.infos[event.option_index]
+        self.query_one("#save-name", Input).value = str(info.slot)
+        self.save_as(str(info.slot))
+
+    def save_as(self, slot: str) -> None:
+        if not slot:
+            self.app.notify("Give the save a name.", severity="warning", markup=False)
+            return
+        store = self.app_.saves.store
+        try:
+            exists = bool(store.exists(slot))
+        except Exception as exc:  # noqa: BLE001
+            self.app_._failed("Save failed", exc)
+            return
+
+        def write(yes: bool | None = True) -> None:
+            if yes and self.app_.save_game(slot):
+                self.dismiss()
+
+        if exists:
+            self.app.push_screen(ConfirmScreen(f"Overwrite the save '{slot}'?", "Overwrite"), write)
+        else:
+            write()
+
+
+class LoadScreen(_SlotScreen):
+    """Pick a save and press Enter (or click it)."""
+
+    AUTO_FOCUS = "#load-slots"
+
+    def compose(self):  # noqa: ANN201
+        with Vertical(id="load-box", classes="dialog"):
+            yield Static(Content("LOAD GAME"), classes="dialog-title")
+            yield Static(Content("No saves yet."), classes="slots-empty")
+            yield OptionList(classes="slots", id="load-slots")
+            yield Static(Content("Enter loads · Del deletes · Esc closes"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.refresh_slots()
+
+    @on(OptionList.OptionSelected, "#load-slots")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        info = self.infos[event.option_index]
+        self.dismiss()
+        self.app_.load_game(str(info.slot))

@@ -1,0 +1,142 @@
+"""The title screen: the art, and New game / Continue / Load / Settings / Quit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from game.paths import assets_dir
+from game.tui.store import format_duration
+
+if TYPE_CHECKING:
+    from game.tui.app import HandlerApp
+
+FALLBACK_ART = "HANDLER ONE"
+MENU = (
+    ("new", "New game", "n"),
+    ("continue", "Continue", "c"),
+    ("load", "Load", "l"),
+    ("settings", "Settings", "s"),
+    ("quit", "Quit", "q"),
+)
+
+
+def title_art() -> str:
+    """The title art from assets/title.txt (plain text; never parsed as markup)."""
+    try:
+        text = (assets_dir() / "title.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return FALLBACK_ART
+    return text.rstrip("\n") or FALLBACK_ART
+
+
+class TitleScreen(Screen):
+    """The first screen."""
+
+    AUTO_FOCUS = "#menu"
+    BINDINGS = [
+        Binding("n", "choose('new')", "new game"),
+        Binding("c", "choose('continue')", "continue"),
+        Binding("l", "choose('load')", "load"),
+        Binding("s", "choose('settings')", "settings"),
+        Binding("q", "choose('quit')", "quit"),
+        Binding("g", "app.glossary", "glossary", show=False),
+        Binding("question_mark,f1", "app.help", "help", key_display="?"),
+    ]
+
+    @property
+    def app_(self) -> HandlerApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self):  # noqa: ANN201
+        with Vertical(id="title-box"):
+            with Center():
+                yield Static(Content(title_art()), id="title-art")
+            yield Static(
+                Content(
+                    f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."
+                ),
+                id="title-tagline",
+            )
+            with Center():
+                yield OptionList(*self._options(), id="menu")
+            yield Static("", id="title-detail")
+        yield Footer(compact=True)
+
+    def _options(self) -> list[Option]:
+        continue_ok = self._latest() is not None
+        saves_ok = self.app_.saves.available
+        options = []
+        for key, label, letter in MENU:
+            prompt = Content.assemble((label.ljust(12), ""), (letter, "dim"))
+            disabled = (key == "continue" and not continue_ok) or (key == "load" and not saves_ok)
+            options.append(Option(prompt, id=key, disabled=disabled))
+        return options
+
+    def _latest(self):  # noqa: ANN202
+        try:
+            return self.app_.latest_save()
+        except Exception:  # noqa: BLE001
+            return None
+
+    def on_screen_resume(self) -> None:
+        self.refresh_menu()
+
+    def on_mount(self) -> None:
+        self.refresh_menu()
+
+    def refresh_menu(self) -> None:
+        self.refresh_bindings()
+        menu = self.query_one("#menu", OptionList)
+        highlighted = menu.highlighted
+        menu.set_options(self._options())
+        if highlighted is not None and not menu.get_option_at_index(highlighted).disabled:
+            menu.highlighted = highlighted
+        else:
+            menu.action_first()
+        latest = self._latest()
+        detail = self.query_one("#title-detail", Static)
+        if latest is not None:
+            detail.update(
+                Content(
+                    f"Continue: Chapter {latest.chapter} · {latest.scene_title} · "
+                    f"{format_duration(latest.play_seconds)} played"
+                )
+            )
+        elif not self.app_.saves.available:
+            detail.update(Content(self.app_.saves.reason))
+        else:
+            detail.update(Content(""))
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.action_choose(event.option.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose" and parameters:
+            if parameters[0] == "continue" and self._latest() is None:
+                return None
+            if parameters[0] == "load" and not self.app_.saves.available:
+                return None
+        return True
+
+    def action_choose(self, key: str) -> None:
+        app = self.app_
+        if key == "new":
+            app.new_game()
+        elif key == "continue":
+            app.action_continue()
+        elif key == "load":
+            app.action_load()
+        elif key == "settings":
+            app.action_settings()
+        elif key == "quit":
+            app.exit(0)

@@ -1,0 +1,157 @@
+"""The orders panel: numbered orders (click or press 1-9), dimmed disabled ones with their
+reason, and a command line that takes typed orders with Tab completion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from game.engine.runtime import OrderView
+
+
+class OrderItem(Horizontal):
+    """One order: its number (or a dash) in a column, the order beside it with a hanging indent.
+    `view` is None for the 'continue' item shown when the story has ended."""
+
+    class Chosen(Message):
+        """The player clicked an order."""
+
+        def __init__(self, item: OrderItem) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, view: OrderView | None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.view: OrderView | None = None
+        self._number = Static("", classes="order-number", markup=False)
+        self._text = Static("", classes="order-text", markup=False)
+
+    def compose(self):  # noqa: ANN201
+        yield self._number
+        yield self._text
+
+    def show_view(self, view: OrderView | None, label: str = "") -> None:
+        """Draw an order (or the 'continue' prompt with `label`)."""
+        self.view = view
+        self.set_class(view is not None and not view.enabled, "-disabled")
+        self.set_class(view is None, "-continue")
+        if view is None:
+            number, text = Content("▸"), Content(label or "Continue")
+        elif view.enabled:
+            number, text = Content(str(view.number)), Content(view.say)
+        else:
+            reason = f"  ({view.reason})" if view.reason else ""
+            number, text = Content("–"), Content.assemble(view.say, (reason, "italic"))
+        self._number.update(number)
+        self._text.update(text)
+
+    @property
+    def text(self) -> str:
+        """The order as shown, number and words."""
+        return f"{self._number.content} {self._text.content}"
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        if self.view is None or self.view.enabled:
+            self.post_message(self.Chosen(self))
+
+
+class CommandInput(Input):
+    """The typed command line. Tab completes the word being typed from the scene's words."""
+
+    BINDINGS = [
+        Binding("tab", "complete", "Complete", show=False),
+        Binding("escape", "leave", "Back to orders", show=False),
+    ]
+
+    def __init__(self, complete: Callable[[str], list[str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._complete = complete
+
+    class Hint(Message):
+        """Something to tell the player under the command line."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def action_complete(self) -> None:
+        value = self.value
+        head, _, word = value.rpartition(" ")
+        prefix = f"{head} " if head else ""
+        words = self._complete(word)
+        if not words:
+            shown = f"no order word starts with '{word}'" if word else "no orders take words here"
+            self.post_message(self.Hint(shown))
+            return
+        if len(words) == 1:
+            self.value = f"{prefix}{words[0]} "
+            self.post_message(self.Hint(""))
+        else:
+            common = _common_prefix(words)
+            if len(common) > len(word):
+                self.value = f"{prefix}{common}"
+            self.post_message(self.Hint("words: " + ", ".join(words)))
+        self.cursor_position = len(self.value)
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
+
+
+def _common_prefix(words: Sequence[str]) -> str:
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+class OrdersPanel(Vertical):
+    """The orders and the command line beneath them."""
+
+    def __init__(self, complete: Callable[[str], list[str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._complete = complete
+
+    def compose(self):  # noqa: ANN201
+        yield Vertical(id="order-list")
+        yield CommandInput(
+            self._complete,
+            placeholder="type an order · Tab completes",
+            id="command",
+            select_on_focus=False,
+        )
+        yield Static("", id="command-hint", markup=False)
+
+    def show(self, views: Sequence[OrderView], ending_label: str | None = None) -> None:
+        """Show these orders (or, at an ending, a single 'continue' item)."""
+        holder = self.query_one("#order-list", Vertical)
+        wanted: list[tuple[OrderView | None, str]] = (
+            [(None, ending_label)] if ending_label is not None else [(v, "") for v in views]
+        )
+        items = list(holder.query(OrderItem))
+        for item, (view, label) in zip(items, wanted, strict=False):
+            item.show_view(view, label)
+        for item in items[len(wanted) :]:
+            item.remove()
+        extra = [OrderItem(view) for view, _ in wanted[len(items) :]]
+        if extra:
+            holder.mount_all(extra)
+        for item, (view, label) in zip(extra, wanted[len(items) :], strict=True):
+            item.show_view(view, label)
+        self.hint("")
+
+    @property
+    def items(self) -> list[OrderItem]:
+        return list(self.query_one("#order-list", Vertical).query(OrderItem))
+
+    def hint(self, text: str) -> None:
+        """A line under the command line: why an order was not given, or completions."""
+        self.query_one("#command-hint", Static).update(Content(text))
+        self.query_one("#command-hint", Static).display = bool(text)

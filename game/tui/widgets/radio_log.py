@@ -1,0 +1,322 @@
+"""The radio log: lines arrive one at a time, typed out, with scrollback that reflows.
+
+A line is a callsign tag and a body. Bodies wrap beside the tag column (a hanging indent), so the
+log is re-wrapped whenever its width changes rather than keeping the width of the moment it was
+written. Finished lines are kept in a bounded deque; a timer reveals the line being typed a few
+characters at a time, so nothing here ever blocks input. Text arrives as `Content` built from
+literal strings: no markup is parsed here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from game.engine.runtime import RadioLine
+
+TICK = 1 / 30
+
+
+@dataclass
+class Entry:
+    """One line of the log: tag, body, and how much of the body is revealed so far."""
+
+    tag: Content
+    body: Content
+    line: RadioLine | None = None
+    shown: int = 0
+
+
+class RadioLog(ScrollView, can_focus=False):
+    """The scrolling radio log with its typewriter."""
+
+    COMPONENT_CLASSES = {
+        "radio--hq",
+        "radio--hq-text",
+        "radio--lena",
+        "radio--lena-text",
+        "radio--narration",
+        "radio--warning",
+        "radio--warning-tag",
+        "radio--dossier",
+        "radio--hit",
+        "radio--static",
+        "radio--em",
+        "radio--order",
+        "radio--order-tag",
+        "radio--divider",
+        "radio--note",
+        *(f"radio--voice-{n}" for n in range(6)),
+    }
+
+    DEFAULT_CSS = """
+    RadioLog {
+        overflow-y: scroll;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    class LineStarted(Message):
+        """A line began to arrive (the status line reads its signal)."""
+
+        def __init__(self, line: RadioLine) -> None:
+            super().__init__()
+            self.line = line
+
+    class Drained(Message):
+        """Every queued line has been written."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 800,
+        tag_width: int = 12,
+        chars_per_second: float = 0.0,
+        line_gap: float = 0.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.max_entries = max_entries
+        self.tag_width = tag_width
+        self.chars_per_second = chars_per_second
+        self.line_gap = line_gap
+        self._done: deque[Entry] = deque()
+        self._counts: deque[int] = deque()
+        self._strips: list[Strip] = []
+        self._typing: Entry | None = None
+        self._typing_strips: list[Strip] = []
+        self._queue: deque[Entry] = deque()
+        self._width = 0
+        self._started = 0.0
+        self._next_at = 0.0
+        self._drain_posted = True
+        self._timer = None
+        self._style_key: tuple[str, str] | None = None
+
+    # --- what the console calls ----------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether a line is being typed or waiting to be."""
+        return self._typing is not None or bool(self._queue)
+
+    @property
+    def instant(self) -> bool:
+        return self.chars_per_second <= 0
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every line written so far (oldest first), then the one being typed."""
+        return [*self._done, *([self._typing] if self._typing else [])]
+
+    @property
+    def plain_lines(self) -> list[str]:
+        """The finished lines as plain text, tag and body: what a test reads."""
+        return [
+            f"{e.tag.plain} {e.body.plain}".strip() if e.tag.plain else e.body.plain
+            for e in self._done
+        ]
+
+    def set_speed(self, chars_per_second: float, line_gap: float) -> None:
+        """Change the typewriter; going instant writes whatever is waiting."""
+        self.chars_per_second = chars_per_second
+        self.line_gap = line_gap
+        if self.instant:
+            self.flush()
+
+    def say(self, tag: Content, body: Content, line: RadioLine | None = None) -> None:
+        """Queue a line; it is typed out in turn (or written at once when instant)."""
+        entry = Entry(tag, body, line)
+        self._drain_posted = False
+        if self.instant and not self.busy:
+            if line is not None:
+                self.post_message(self.LineStarted(line))
+            self._write(entry)
+            self._post_drained()
+            return
+        self._queue.append(entry)
+        if self._timer is not None:
+            self._timer.resume()
+
+    def note(self, body: Content, tag: Content | None = None) -> None:
+        """Write a line at once (a divider, a note, the order given), after anything pending."""
+        self.flush()
+        self._write(Entry(tag or Content(""), body))
+
+    def complete_line(self) -> None:
+        """Finish the line being typed at once; the next one follows without its pause."""
+        if self._typing is not None:
+            self._finish_typing()
+        self._next_at = 0.0
+
+    def flush(self) -> None:
+        """Write everything pending at once."""
+        if self._typing is not None:
+            self._finish_typing()
+        while self._queue:
+            entry = self._queue.popleft()
+            if entry.line is not None:
+                self.post_message(self.LineStarted(entry.line))
+            self._write(entry)
+        self._post_drained()
+
+    def clear(self) -> None:
+        """Forget every line."""
+        self._done.clear()
+        self._counts.clear()
+        self._strips.clear()
+        self._queue.clear()
+        self._typing = None
+        self._typing_strips = []
+        self._update_size(scroll=False)
+
+    # --- the typewriter ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(TICK, self._tick, pause=not self._queue)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self._typing is None:
+            if not self._queue:
+                if self._timer is not None:
+                    self._timer.pause()
+                self._post_drained()
+                return
+            if now < self._next_at:
+                return
+            if self.instant:
+                self.flush()
+                return
+            self._typing = self._queue.popleft()
+            self._started = now
+            if self._typing.line is not None:
+                self.post_message(self.LineStarted(self._typing.line))
+        entry = self._typing
+        total = len(entry.body)
+        shown = min(total, int((now - self._started) * self.chars_per_second) + 1)
+        if shown >= total:
+            self._finish_typing()
+            return
+        if shown != entry.shown:
+            entry.shown = shown
+            self._typing_strips = self._render(entry, shown)
+            self._update_size()
+
+    def _finish_typing(self) -> None:
+        entry = self._typing
+        assert entry is not None
+        self._typing = None
+        self._typing_strips = []
+        self._write(entry)
+        self._next_at = time.monotonic() + self.line_gap
+
+    def _post_drained(self) -> None:
+        if not self.busy and not self._drain_posted:
+            self._drain_posted = True
+            self.post_message(self.Drained())
+
+    # --- layout and drawing --------------------------------------------------------------------
+
+    def _write(self, entry: Entry) -> None:
+        entry.shown = len(entry.body)
+        strips = self._render(entry)
+        self._done.append(entry)
+        self._counts.append(len(strips))
+        self._strips.extend(strips)
+        removed = 0
+        while len(self._done) > self.max_entries:
+            self._done.popleft()
+            removed += self._counts.popleft()
+        if removed:
+            del self._strips[:removed]
+            if self.scroll_y > 0:
+                self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
+        self._update_size()
+
+    def _update_size(self, scroll: bool = True) -> None:
+        follow = self.scroll_y >= self.max_scroll_y - 1
+        height = len(self._strips) + len(self._typing_strips)
+        self.virtual_size = Size(self._width, height)
+        if scroll and follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.refresh()
+
+    def _text_width(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
+    def _tag_columns(self, width: int) -> int:
+        return min(self.tag_width, max(0, width // 3))
+
+    def _render(self, entry: Entry, shown: int | None = None) -> list[Strip]:
+        width = self._width or self._text_width()
+        tag_cols = self._tag_columns(width)
+        body = entry.body if shown is None else entry.body[:shown]
+        lines = body.wrap(max(1, width - tag_cols)) if body.plain else [Content("")]
+        tag = entry.tag
+        if tag.cell_length >= tag_cols:
+            tag = tag.truncate(max(0, tag_cols - 1))
+        tag = tag.pad_right(max(0, tag_cols - tag.cell_length))
+        indent = Content(" " * tag_cols)
+        base = self.visual_style
+        strips: list[Strip] = []
+        for number, text in enumerate(lines):
+            content = (tag if number == 0 else indent) + text.rstrip()
+            segments = [
+                Segment(chunk, style.rich_style)
+                for chunk, style in content.render(base, end="", parse_style=self._get_style)
+            ]
+            strips.append(Strip(segments, content.cell_length))
+        return strips
+
+    def _rewrap(self) -> None:
+        self._width = self._text_width()
+        self._strips = []
+        self._counts = deque()
+        for entry in self._done:
+            strips = self._render(entry)
+            self._counts.append(len(strips))
+            self._strips.extend(strips)
+        if self._typing is not None:
+            self._typing_strips = self._render(self._typing, self._typing.shown)
+        self._update_size()
+        self.scroll_end(animate=False, immediate=False, x_axis=False)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._text_width() != self._width:
+            self._rewrap()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if not self.is_mounted or not self._width:
+            return
+        # Re-render only when the colours can have changed (a theme or the log's own style),
+        # not on every hover.
+        key = (self.app.theme, repr(self.visual_style))
+        if key != self._style_key:
+            self._style_key = key
+            self._rewrap()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        done = len(self._strips)
+        if index < done:
+            strip = self._strips[index]
+        elif index - done < len(self._typing_strips):
+            strip = self._typing_strips[index - done]
+        else:
+            return Strip.blank(width, self.rich_style)
+        return strip.crop_extend(0, width, self.rich_style)

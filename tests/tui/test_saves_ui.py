@@ -1,0 +1,169 @@
+"""Saving and loading from the console: F5/F9, ctrl+s, l, confirmations, autosave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .helpers import FakeStore, is_screen, make_app, radio_text, screen_text, start_game, wait_for
+
+
+def notices(app) -> list[str]:  # noqa: ANN001
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_f5_writes_a_quicksave_and_f9_brings_it_back(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_game(pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: (tmp_path / "saves" / "quick.json").exists(), "quick.json")
+        assert any("Quicksaved" in n for n in notices(app))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        await pilot.press("f9")
+        await wait_for(
+            pilot, lambda: app.session.engine.scene.id == "first_contact", "the quickload"
+        )
+        assert "— quickloaded —" in radio_text(app)
+        assert not app.session.engine.knows("shin")
+
+
+async def test_autosave_at_each_scene(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        saves = tmp_path / "saves"
+        await wait_for(pilot, lambda: len(list(saves.glob("auto-*.json"))) == 1, "autosave")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: len(list(saves.glob("auto-*.json"))) == 2, "autosave 2")
+
+
+async def test_save_to_a_named_slot_then_overwrite_after_confirming(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_game(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, is_screen(app, "SaveScreen"), "the save screen")
+        name = app.screen.query_one("#save-name")
+        assert name.value == "first-contact"  # suggested from the scene
+        name.value = "before the fight"
+        await pilot.press("enter")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "saved and closed")
+        assert (tmp_path / "saves" / "before the fight.json").exists()
+        assert any("Saved to 'before the fight'" in n for n in notices(app))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, is_screen(app, "SaveScreen"), "the save screen")
+        assert "before the fight" in screen_text(app)
+        app.screen.query_one("#save-name").value = "before the fight"
+        await pilot.press("enter")
+        await wait_for(pilot, is_screen(app, "ConfirmScreen"), "the overwrite question")
+        await pilot.press("n")
+        await wait_for(pilot, is_screen(app, "SaveScreen"), "back, nothing written")
+        await pilot.press("enter")
+        await wait_for(pilot, is_screen(app, "ConfirmScreen"), "asked again")
+        await pilot.press("y")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "overwritten")
+        info = app.saves.store.info("before the fight", app.story)
+        assert info.scene_title.startswith("Riverbed")
+
+
+async def test_a_bad_slot_name_is_one_line(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_game(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, is_screen(app, "SaveScreen"), "the save screen")
+        app.screen.query_one("#save-name").value = "../escape"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("bad save name" in n for n in notices(app)), "error")
+        assert is_screen(app, "SaveScreen")()
+        assert not list((tmp_path / "saves").glob("*escape*"))
+
+
+async def test_load_screen_loads_and_deletes_after_confirming(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await start_game(pilot)
+        app.save_game("alpha")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        await pilot.press("l")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "the load screen")
+        text = screen_text(app)
+        assert "alpha" in text and "[autosave]" in text and "First Contact" in text
+        slots = app.screen.query_one("#load-slots")
+        alpha = next(n for n, i in enumerate(app.screen.infos) if i.slot == "alpha")
+        slots.highlighted = alpha
+        await pilot.press("delete")
+        await wait_for(pilot, is_screen(app, "ConfirmScreen"), "the delete question")
+        await pilot.press("escape")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "not deleted")
+        assert (tmp_path / "saves" / "alpha.json").exists()
+        slots = app.screen.query_one("#load-slots")
+        slots.highlighted = alpha
+        await pilot.press("enter")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "loaded")
+        assert app.session.engine.scene.id == "first_contact"
+        assert "— loaded 'alpha' —" in radio_text(app)
+        await pilot.press("l")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "the load screen")
+        slots = app.screen.query_one("#load-slots")
+        slots.highlighted = next(n for n, i in enumerate(app.screen.infos) if i.slot == "alpha")
+        await pilot.press("x")
+        await wait_for(pilot, is_screen(app, "ConfirmScreen"), "the delete question")
+        await pilot.press("y")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "deleted")
+        assert not (tmp_path / "saves" / "alpha.json").exists()
+        assert "alpha" not in [i.slot for i in app.screen.infos]
+
+
+async def test_load_from_the_title_opens_the_console(tmp_path: Path) -> None:
+    store = FakeStore()
+    app = make_app(tmp_path, saves="fake")
+    app.saves.store = store
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        app.save_game("mine")
+        app.to_title()
+        await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
+        await pilot.press("l")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "the load screen")
+        slots = app.screen.query_one("#load-slots")
+        slots.highlighted = next(n for n, i in enumerate(app.screen.infos) if i.slot == "mine")
+        await pilot.press("enter")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        assert app.session.engine.scene.id == "fight"
+
+
+@pytest.mark.parametrize("key", ["f5", "f9", "ctrl+s", "l"])
+async def test_without_saves_the_save_keys_are_disabled(tmp_path: Path, key: str) -> None:
+    app = make_app(tmp_path, saves="none")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        bindings = app.screen.active_bindings
+        for shown in ("ctrl+s", "f5", "f9", "l"):
+            assert not bindings[shown].enabled
+        await pilot.press(key)
+        await pilot.pause()
+        assert is_screen(app, "ConsoleScreen")()
+        assert not (tmp_path / "saves").exists()
+
+
+async def test_a_failing_store_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    class Broken(FakeStore):
+        def quicksave(self, engine, play_seconds=0.0):  # noqa: ANN001, ANN202
+            raise OSError("disk on fire")
+
+    app = make_app(tmp_path, saves="fake")
+    app.saves.store = Broken()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_game(pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: any("disk on fire" in n for n in notices(app)), "error")
+        assert app.is_running

@@ -1,0 +1,209 @@
+"""The console's pieces without a screen: rendering, settings, themes, glossary, radio log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.content import Content
+
+from game.engine.model import Marker
+from game.engine.runtime import PilotView, RadioLine
+from game.engine.text import Segment
+from game.tui.config import Settings, config_dir, load_settings, save_settings
+from game.tui.render import (
+    line_body,
+    line_tag,
+    map_legend,
+    map_lines,
+    meter,
+    roster_row,
+    signal_bars,
+    static_run,
+)
+from game.tui.screens.glossary import load_glossary
+from game.tui.store import format_duration, format_when
+from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
+from game.tui.widgets.radio_log import RadioLog
+
+from .helpers import WORLD, wait_for
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def test_static_becomes_shaded_blocks_of_the_same_length() -> None:
+    line = RadioLine("shin", "UNDERTAKER", "pilot", (Segment("Go "), Segment("~~~~", "static")))
+    body = line_body(line)
+    assert body.plain == "Go " + static_run(4, 3)
+    assert set(body.plain[3:]) <= set("░▒") and len(body.plain) == 7
+    assert any(span.style == ".radio--static" for span in body.spans)
+
+
+def test_markup_in_a_line_stays_text() -> None:
+    text = "[@click=app.quit]x[/] [bold]y"
+    line = RadioLine("hq", "HQ", "hq", (Segment(text),))
+    assert line_body(line).plain == text
+    assert line_tag(line, {}).plain == "HQ"
+
+
+def test_kinds_get_their_marks_and_voices_keep_their_colour() -> None:
+    hit = RadioLine("hit", "", "hit", (Segment("marker dark"),))
+    assert line_body(hit).plain.startswith("▼ ")
+    dossier = RadioLine("dossier", "", "dossier", (Segment("Dossier: X"),))
+    assert line_body(dossier).plain.startswith("▣ ")
+    warn = RadioLine("shin", "UNDERTAKER", "warning", (Segment("Pull left."),))
+    assert line_body(warn).plain == "⚠ Pull left."
+    pilot = RadioLine("theo", "LAUGHING FOX", "pilot", (Segment("hi"),))
+    assert line_tag(pilot, {"theo": 2}).spans[0].style == ".radio--voice-2"
+    em = RadioLine("kaie", "KIRSCHE", "pilot", (Segment("so "), Segment("young", "em")))
+    assert [s.style for s in line_body(em).spans if s.start == 3] == [".radio--em"]
+
+
+def test_signal_bars() -> None:
+    assert signal_bars(4) == "▂▄▆█" and signal_bars(2) == "▂▄··" and signal_bars(0) == "····"
+
+
+def test_meters_scale_to_the_declared_range() -> None:
+    assert meter(0, 0, 10) == "▯▯▯▯▯"
+    assert meter(10, 0, 10) == "▮▮▮▮▮"
+    assert meter(3, 0, 5) == "▮▮▮▯▯"
+    assert meter(99, 0, 5) == "▮▮▮▮▮"
+
+
+def test_roster_rows_show_symbol_callsign_and_name_or_a_dash() -> None:
+    known = PilotView("shin", "Undertaker", "Shinei Nouzen", "Captain", "active")
+    unknown = PilotView("kaie", "Kirsche", None, "Pilot", "killed")
+    assert roster_row(known, 28, 10).plain.startswith("● Undertaker Shinei Nouzen")
+    row = roster_row(unknown, 40, 10).plain
+    assert row.startswith("✖ Kirsche    —") and row.rstrip().endswith("KIA")
+    assert "Shinei N." in roster_row(known, 22, 10).plain  # short name when narrow
+
+
+def test_map_markers_are_drawn_over_the_terrain() -> None:
+    markers = [Marker(1, 0, "squad"), Marker(3, 1, "legion"), Marker(6, 2, "objective", "mast")]
+    lines = map_lines("....\n.^^.", markers)
+    assert [line.plain for line in lines] == [".S..", ".^^L", "      O"]
+    legend = map_legend(markers, 28).plain
+    assert legend == "S squad   L Legion\nO mast"
+    assert map_legend(markers, 12).plain == "S squad\nL Legion\nO mast"
+
+
+# --- settings and themes ------------------------------------------------------------------------
+
+
+def test_settings_round_trip_and_survive_a_damaged_file(tmp_path: Path) -> None:
+    assert load_settings(tmp_path) == Settings()
+    assert save_settings(Settings("fast", True, "nord"), tmp_path) is None
+    assert load_settings(tmp_path) == Settings("fast", True, "nord")
+    (tmp_path / "settings.json").write_text("{not json")
+    assert load_settings(tmp_path) == Settings()
+    (tmp_path / "settings.json").write_text(json.dumps({"text_speed": "warp", "theme": 3}))
+    assert load_settings(tmp_path) == Settings()
+
+
+def test_settings_that_cannot_be_written_say_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    problem = save_settings(Settings(), blocker / "inside")
+    assert problem is not None and problem.startswith("settings not saved")
+
+
+def test_the_config_dir_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDLER_ONE_CONFIG_DIR", str(tmp_path))
+    assert config_dir() == tmp_path
+    monkeypatch.delenv("HANDLER_ONE_CONFIG_DIR")
+    assert config_dir().name == "handler-one"
+
+
+def test_instant_and_reduced_motion_stop_the_typewriter() -> None:
+    assert Settings("instant").chars_per_second == 0
+    assert Settings("slow", reduced_motion=True).chars_per_second == 0
+    assert Settings("slow").chars_per_second > 0 and Settings("slow").line_gap > 0
+
+
+def test_our_themes_load_and_a_broken_file_is_skipped(tmp_path: Path) -> None:
+    names = [t.name for t in load_themes()]
+    assert names[:2] == [HANDLER, HIGH_CONTRAST]
+    (tmp_path / "bad.json").write_text('{"name": "bad", "primary": "not a colour"}')
+    (tmp_path / "worse.json").write_text("[")
+    (tmp_path / "extra.json").write_text('{"name": "extra", "primary": "#123456"}')
+    names = [t.name for t in load_themes(tmp_path)]
+    assert names == [HANDLER, HIGH_CONTRAST, "extra"]
+
+
+# --- glossary, saves' formatting ----------------------------------------------------------------
+
+
+def test_glossary_loads_sorted_and_sanitised(tmp_path: Path) -> None:
+    entries, message = load_glossary(WORLD)
+    assert message == "" and [e.kind for e in entries] == ["person", "faction", "place", "term"]
+    (tmp_path / "w.yaml").write_text('entries:\n  - {term: "a\\e[31m", text: x, kind: odd}\n')
+    entries, _ = load_glossary(tmp_path / "w.yaml")
+    assert entries[0].term == "a␛[31m" and entries[0].kind == "term"
+    (tmp_path / "bad.yaml").write_text("entries: [unclosed")
+    assert load_glossary(tmp_path / "bad.yaml")[1].startswith("The glossary could not be read")
+    (tmp_path / "none.yaml").write_text("other: 1\n")
+    assert load_glossary(tmp_path / "none.yaml") == ([], "The glossary file has no 'entries' list.")
+
+
+def test_save_details_are_formatted() -> None:
+    assert format_duration(30) == "<1m" and format_duration(750) == "12m"
+    assert format_duration(3900) == "1h 05m"
+    assert format_when("2031-05-04T09:30:00") == "2031-05-04 09:30"
+    assert format_when("soon") == "soon"
+
+
+# --- the radio log ------------------------------------------------------------------------------
+
+
+class LogApp(App[None]):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__()
+        self.kwargs = kwargs
+
+    def compose(self):  # noqa: ANN201
+        yield RadioLog(**self.kwargs)  # type: ignore[arg-type]
+
+
+async def test_the_log_is_bounded() -> None:
+    app = LogApp(max_entries=5, tag_width=6)
+    async with app.run_test(size=(40, 10)) as pilot:
+        log = app.query_one(RadioLog)
+        for n in range(12):
+            log.say(Content("HQ"), Content(f"line {n}"))
+        await pilot.pause()
+        assert log.plain_lines == [f"HQ line {n}" for n in range(7, 12)]
+        assert log.virtual_size.height == 5
+
+
+async def test_the_log_rewraps_when_its_width_changes() -> None:
+    app = LogApp(tag_width=6)
+    async with app.run_test(size=(40, 10)) as pilot:
+        log = app.query_one(RadioLog)
+        log.say(Content("HQ"), Content("word " * 12))
+        await pilot.pause()
+        narrow = log.virtual_size.height
+        assert narrow > 1
+        await pilot.resize_terminal(120, 10)
+        await wait_for(pilot, lambda: log.virtual_size.height < narrow, "a rewrap")
+        assert log.virtual_size.height == 1
+        first = log.render_line(0).text
+        assert first.startswith("HQ    word word")
+
+
+async def test_the_typewriter_reveals_a_line_a_little_at_a_time() -> None:
+    app = LogApp(tag_width=6, chars_per_second=40, line_gap=0.05)
+    async with app.run_test(size=(60, 10)) as pilot:
+        log = app.query_one(RadioLog)
+        log.say(Content("HQ"), Content("a line long enough to be typed out slowly"))
+        log.say(Content("HQ"), Content("second"))
+        await wait_for(pilot, lambda: log._typing is not None and log._typing.shown > 2, "typing")
+        partial = log._typing.shown
+        assert partial < len(log._typing.body)
+        assert log.plain_lines == []
+        await wait_for(pilot, lambda: not log.busy, "both lines", timeout=10)
+        assert log.plain_lines == ["HQ a line long enough to be typed out slowly", "HQ second"]
