@@ -84,14 +84,8 @@ class LineMode:
         self.say()
         self.say("ROLL CALL")
         for pilot in self.engine.roll_call():
-            fate = {
-                "active": "alive",
-                "wounded": "alive, wounded",
-                "missing": "missing",
-                "killed": "killed",
-            }
             who = pilot.name if pilot.name else "(name never asked)"
-            self.say(f"  {pilot.callsign:<14} {who:<22} {fate.get(pilot.status, pilot.status)}")
+            self.say(f"  {pilot.callsign:<14} {who:<22} {pilot.fate}")
 
     def show_status(self) -> None:
         """Where the game is, and the meters (trust, standing) as `name 3/10`."""

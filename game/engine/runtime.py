@@ -76,6 +76,9 @@ class OrderView:
     reason: str | None = None
 
 
+FATES = {"active": "alive", "wounded": "alive, wounded", "missing": "missing", "killed": "killed in action"}
+
+
 @dataclass(frozen=True, slots=True)
 class PilotView:
     """A roster row: `name` is None until Lena has learned it."""
@@ -90,6 +93,11 @@ class PilotView:
     def display(self) -> str:
         """The name if known, else the callsign."""
         return self.name or self.callsign
+
+    @property
+    def fate(self) -> str:
+        """The pilot's status as the roll call says it."""
+        return FATES.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)

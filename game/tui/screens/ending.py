@@ -20,17 +20,11 @@ from game.tui.render import STATUS_SYMBOL
 if TYPE_CHECKING:
     from game.tui.app import HandlerApp
 
-FATE = {
-    "active": "came home",
-    "wounded": "came home wounded",
-    "missing": "missing",
-    "killed": "killed in action",
-}
 BLANK = "_" * 14
 
 
 def roll_call_line(pilot: PilotView, callsign_width: int) -> Content:
-    """'● Undertaker   Shinei Nouzen    came home' — a blank where the name was never asked."""
+    """'● Undertaker   Shinei Nouzen    alive' — a blank where the name was never asked."""
     name = pilot.name if pilot.name else BLANK
     return Content.assemble(
         (STATUS_SYMBOL.get(pilot.status, "·"), f".roll--{pilot.status}"),
@@ -39,7 +33,7 @@ def roll_call_line(pilot: PilotView, callsign_width: int) -> Content:
         "  ",
         (name.ljust(max(len(BLANK), 16)), "" if pilot.name else "dim"),
         "  ",
-        (FATE.get(pilot.status, pilot.status), "italic"),
+        (pilot.fate, "italic"),
     )
 
 
