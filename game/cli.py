@@ -7,9 +7,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from game import __version__
 from game.tools.common import UsageError, check_warp, load_or_exit, parse_sets, story_dir
+
+if TYPE_CHECKING:
+    from game.plain import LineMode
 
 COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves")
 
@@ -65,7 +69,7 @@ def _play_plain(args: argparse.Namespace) -> int:
 
     from game.engine.runtime import Engine
     from game.engine.saves import SaveError, SaveStore
-    from game.plain import LineMode
+    from game.plain import LineMode, Stopped, stop_on_signals
     from game.tools.saves import PlainSaves
 
     story = load_or_exit(args.story, use_cache=not args.no_cache)
@@ -87,14 +91,54 @@ def _play_plain(args: argparse.Namespace) -> int:
         engine = Engine.new(story, seed, warp=args.warp, sets=sets)
     mode = LineMode(engine)
     saves = PlainSaves(mode, store, loaded)
-    if loaded is not None and loaded.message:
-        mode.say(f"Note: {loaded.message}")
-    elif loaded is None:
-        saves.autosave()
-    try:
-        return mode.run()
-    finally:
+    # ctrl+c, SIGTERM and SIGHUP (the terminal closed) stop the game cleanly: an order under way
+    # is finished, the game is autosaved if orders were given since the last save, and the exit
+    # status is 128 + the signal's number (130, 143, 129). Never a traceback.
+    with stop_on_signals(mode):
+        try:
+            if loaded is not None and loaded.message:
+                mode.say(f"Note: {loaded.message}")
+            elif loaded is None:
+                saves.autosave()
+            status = mode.run()
+        except Stopped as stop:
+            if stop.name == "SIGHUP":
+                _hang_up(mode)
+            saved = saves.finish()
+            _say_stopped(stop.name, saved)
+            return stop.code
+        except BaseException:
+            saves.finish()
+            raise
         saves.finish()
+        return status
+
+
+def _hang_up(mode: LineMode) -> None:
+    """The terminal is gone: send what is left to write nowhere, so no write fails."""
+    import io
+    import os
+
+    mode.out = io.StringIO()
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _say_stopped(name: str, saved: object) -> None:
+    """One line on stderr after a signal: what stopped the game and where it was saved."""
+    slot = getattr(saved, "slot", None)
+    where = f"; the game was autosaved as '{slot}'" if slot else ""
+    try:
+        sys.stdout.flush()
+        lead = "\n" if sys.stderr.isatty() else ""
+        print(f"{lead}handler-one: stopped by {name}{where}.", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
 
 
 # --- validate ---------------------------------------------------------------------------------

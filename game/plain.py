@@ -1,12 +1,19 @@
 """Line mode: the same game on stdin/stdout, for screen readers, pipes and tests.
 
 Output is deterministic: the same story, seed and input give byte-identical output.
+
+Signals: while `stop_on_signals` is active, ctrl+c (SIGINT), SIGTERM and SIGHUP end the game
+through `Stopped`, never a traceback. A signal that arrives while the game is waiting for a line
+stops it at once; one that arrives while an order is being carried out (or a save written) waits
+until that is done, so the game is never left half way through a transition.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 from game.engine.runtime import Engine, PilotView, RadioLine
@@ -21,6 +28,23 @@ Other commands:
   quit      leave the game"""
 
 STATUS_MARK = {"active": "+", "wounded": "!", "missing": "?", "killed": "x"}
+
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Stopped(BaseException):
+    """The game was stopped by a signal. A BaseException, like KeyboardInterrupt, so that no
+    `except Exception` on the way out swallows it. `code` is the exit status: 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.code = 128 + signum
+        try:
+            self.name = signal.Signals(signum).name
+        except ValueError:
+            self.name = f"signal {signum}"
+        super().__init__(self.name)
 
 
 def format_line(line: RadioLine) -> str:
@@ -51,6 +75,21 @@ class LineMode:
         self.out = out or sys.stdout
         self.extra = extra_commands or {}
         self.extra_help = ""  # help for the extra commands, printed after HELP
+        self.reading = False  # waiting for a line: a signal may stop the game at once
+        self.pending: int | None = None  # a signal that came while an order was carried out
+
+    def on_signal(self, signum: int, _frame: object = None) -> None:
+        """The signal handler `stop_on_signals` installs: stop now if waiting for input, else
+        as soon as the current order (and any save it makes) is done."""
+        if self.reading:
+            self.reading = False
+            raise Stopped(signum)
+        if self.pending is None:
+            self.pending = signum
+
+    def _check_pending(self) -> None:
+        if self.pending is not None:
+            raise Stopped(self.pending)
 
     def say(self, text: str = "") -> None:
         """Write one line of output."""
@@ -169,9 +208,16 @@ class LineMode:
             self.show_ending()
             return 0
         while True:
-            self.out.write("> ")
-            self.out.flush()
-            text = source.readline()
+            # From here until a line is read, a signal stops the game at once; one that came
+            # just before is caught by the check (so none can be left waiting on the read).
+            self.reading = True
+            try:
+                self._check_pending()
+                self.out.write("> ")
+                self.out.flush()
+                text = source.readline()
+            finally:
+                self.reading = False
             if not text:
                 self.say()
                 return 0
@@ -180,3 +226,29 @@ class LineMode:
             if self.engine.ending is not None:
                 self.show_ending()
                 return 0
+
+
+@contextmanager
+def stop_on_signals(mode: LineMode) -> Iterator[None]:
+    """Route SIGINT, SIGTERM and SIGHUP to `mode.on_signal` for the duration (main thread only).
+
+    A signal the process was started ignoring (`nohup` ignores SIGHUP; a background job, SIGINT)
+    stays ignored. The previous handlers come back on leaving.
+    """
+    previous: dict[int, object] = {}
+    for name in STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            if signal.getsignal(signum) is signal.SIG_IGN:
+                continue
+            previous[signum] = signal.signal(signum, mode.on_signal)
+        except (OSError, ValueError):  # not the main thread, or not settable here
+            continue
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            with suppress(OSError, ValueError, TypeError):
+                signal.signal(signum, handler)  # type: ignore[arg-type]

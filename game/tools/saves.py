@@ -8,6 +8,7 @@ module is imported whenever the `handler-one` command starts, so it imports the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -87,28 +88,38 @@ class PlainSaves:
             return
         self.autosave(engine)
 
-    def autosave(self, engine: Engine | None = None) -> None:
-        """Autosave now; a failure is reported once, and never stops the game."""
+    def autosave(self, engine: Engine | None = None) -> SaveInfo | None:
+        """Autosave now and return the save; a failure is reported once (None), and never stops
+        the game."""
         from game.engine.saves import SaveError
 
         engine = engine or self.mode.engine
         try:
-            self.store.autosave(engine, self.play_seconds())
+            info = self.store.autosave(engine, self.play_seconds())
             self.saved_log = list(engine.state.log)
+            return info
         except SaveError as exc:
-            if not self.autosave_failed:
-                self.autosave_failed = True
-                self.mode.say(f"(autosave failed: {exc}; 'save NAME' to try another way)")
+            problem = f"(autosave failed: {exc}; 'save NAME' to try another way)"
         except Exception as exc:  # noqa: BLE001 - the game goes on whatever a save does
-            if not self.autosave_failed:
-                self.autosave_failed = True
-                self.mode.say(f"(autosave failed: {type(exc).__name__}: {exc})")
+            problem = f"(autosave failed: {type(exc).__name__}: {exc})"
+        if not self.autosave_failed:
+            self.autosave_failed = True
+            # The terminal may be gone (SIGHUP) or stdout closed: the message is then lost.
+            with contextlib.suppress(OSError, ValueError):
+                self.mode.say(problem)
+        return None
 
-    def finish(self) -> None:
-        """On leaving: autosave if orders were given since the last save and the game is on."""
+    def unsaved(self) -> bool:
+        """Whether orders were given since the last save, in a game still going on."""
         engine = self.mode.engine
-        if engine.ending is None and self.saved_log != list(engine.state.log):
-            self.autosave(engine)
+        return engine.ending is None and self.saved_log != list(engine.state.log)
+
+    def finish(self) -> SaveInfo | None:
+        """On leaving (quit, end of input, ctrl+c, SIGTERM, SIGHUP): autosave if orders were
+        given since the last save and the game is on. Returns the autosave made, if any."""
+        if self.unsaved():
+            return self.autosave(self.mode.engine)
+        return None
 
     @staticmethod
     def _argument(command: str) -> str:

@@ -3,23 +3,36 @@
 The app owns what outlives one screen: the story, the player's settings, the save store and the
 game being played (a `GameSession`). Screens live in `game.tui.screens`, widgets in
 `game.tui.widgets`, styles in the `.tcss` files beside this module.
+
+Signals and terminals: SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside autosave
+the game (when orders were given since the last save) and exit through Textual, which restores
+the terminal; the exit status is 128 + the signal's number. ctrl+c typed in the console is a key,
+not a signal, and shows Textual's hint. A terminal smaller than `MIN_SIZE` shows `TooSmall` over
+every screen instead of a squeezed layout, until it is enlarged.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import os
 import random
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.screen import Screen
+from textual.widgets import Static
 
 from game.engine.model import Story
 from game.engine.runtime import Engine
@@ -29,6 +42,33 @@ from game.tui.screens.title import TitleScreen
 from game.tui.session import GameSession
 from game.tui.store import SaveAccess, open_store
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
+
+MIN_SIZE = (80, 24)
+"""The smallest terminal the console is laid out for (columns, rows)."""
+STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+EXIT_GRACE = 5.0
+"""Seconds the app has to exit after a stop signal before the process ends itself (a closed
+terminal can make the last writes hang; the game is saved before this clock starts)."""
+KEYS_WHILE_TOO_SMALL = frozenset({"ctrl+q", "ctrl+c"})
+
+
+def too_small_text(width: int, height: int) -> Content:
+    """What `TooSmall` says for a terminal of this size."""
+    need_w, need_h = MIN_SIZE
+    return Content(
+        f"Handler One needs at least {need_w}×{need_h}; this terminal is {width}×{height}.\n\n"
+        "Make the window larger to carry on. ctrl+q quits."
+    )
+
+
+class TooSmall(Static):
+    """Covers a screen while the terminal is smaller than `MIN_SIZE`."""
+
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__(too_small_text(width, height), markup=False)
+
+    def show_size(self, width: int, height: int) -> None:
+        self.update(too_small_text(width, height))
 
 
 class OrdersProvider(Provider):
@@ -99,6 +139,12 @@ class HandlerApp(App[int]):
         self._cursor_blink = cursor_blink
         self.glossary_path = glossary
         self.session: GameSession | None = None
+        self.too_small = False
+        self.stopped_by: int | None = None  # the signal that stopped the app, if one did
+        self.stop_saved: str | None = None  # the autosave slot written when it stopped
+        self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
+        self._signals: list[int] = []
+        self._watchdog: threading.Timer | None = None
         super().__init__()
 
     # --- set-up ------------------------------------------------------------------------------
@@ -121,10 +167,14 @@ class HandlerApp(App[int]):
         if self._start is not None:
             engine, self._start = self._start, None
             self.begin(engine, self._start_play_seconds, self._start_note)
+            self._note_saved()  # the game as loaded is the game as saved
         elif self.warp is not None or self.sets:
             self.new_game()
         if self.dev:
             self._start_watcher()
+        self._install_signal_handlers()
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self.call_after_refresh(self.check_size)
 
     def theme_names(self) -> list[str]:
         """Our two themes first, then Textual's."""
@@ -206,15 +256,30 @@ class HandlerApp(App[int]):
         self.notify(self.saves.reason, severity="warning", markup=False)
         return True
 
-    def autosave(self) -> None:
-        """Save quietly to the autosave slot (called at each scene)."""
+    def _note_saved(self) -> None:
+        """Remember the game's order log as it was saved (or loaded)."""
+        session = self.session
+        self._saved_log = list(session.engine.state.log) if session is not None else None
+
+    def unsaved(self) -> bool:
+        """Whether orders were given since the last save, in a game still going on."""
+        session = self.session
+        if session is None or session.engine.ending is not None:
+            return False
+        return list(session.engine.state.log) != self._saved_log
+
+    def autosave(self) -> Any | None:
+        """Save quietly to the autosave slot (called at each scene); the save made, or None."""
         session = self.session
         if session is None or not self.saves.available:
-            return
+            return None
         try:
-            self.saves.store.autosave(session.engine, session.play_seconds)
+            info = self.saves.store.autosave(session.engine, session.play_seconds)
         except Exception as exc:  # noqa: BLE001 - a failed autosave must not stop the game
             self._failed("Autosave failed", exc)
+            return None
+        self._note_saved()
+        return info
 
     def save_game(self, slot: str) -> bool:
         """Save to a named slot; a notification confirms it."""
@@ -226,6 +291,7 @@ class HandlerApp(App[int]):
         except Exception as exc:  # noqa: BLE001
             self._failed("Save failed", exc)
             return False
+        self._note_saved()
         self.notify(f"Saved to '{getattr(info, 'slot', slot)}'.", title="Saved", markup=False)
         return True
 
@@ -241,6 +307,7 @@ class HandlerApp(App[int]):
         except Exception as exc:  # noqa: BLE001
             self._failed("Quicksave failed", exc)
             return
+        self._note_saved()
         self.notify("Quicksaved. F9 brings this moment back.", title="Saved", markup=False)
 
     def quickload(self) -> None:
@@ -287,6 +354,7 @@ class HandlerApp(App[int]):
             console.adopt(loaded.engine, play_seconds, note)
         else:
             self.begin(loaded.engine, play_seconds, note)
+        self._note_saved()
         if message:
             self.notify(str(message), title="Loaded", markup=False)
 
@@ -374,6 +442,97 @@ class HandlerApp(App[int]):
         yield SystemCommand("Settings", "Text speed, motion and theme", self.action_settings)
         yield from super().get_system_commands(screen)
 
+    # --- signals: SIGTERM, SIGHUP and SIGINT autosave and exit cleanly -----------------------
+
+    def _install_signal_handlers(self) -> None:
+        """Handle the stop signals in the app's own loop (main thread only; not on Windows)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for name in STOP_SIGNALS:
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # started under nohup (SIGHUP) or in the background (SIGINT)
+                loop.add_signal_handler(signum, self.stop_for_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError, OSError):
+                continue
+            self._signals.append(signum)
+
+    def _remove_signal_handlers(self) -> None:
+        signals, self._signals = self._signals, []
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for signum in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, OSError):
+                loop.remove_signal_handler(signum)
+
+    def stop_for_signal(self, signum: int) -> None:
+        """Autosave if orders were given since the last save, then exit with 128 + signum.
+
+        The save comes first, before anything is drawn: after SIGHUP the terminal may be gone
+        and every write to it may fail or block. Outside tests a watchdog then ends the process
+        if Textual cannot finish restoring the terminal within `EXIT_GRACE` seconds.
+        """
+        if self.stopped_by is not None:
+            return
+        self.stopped_by = signum
+        if self.unsaved():
+            info = self.autosave()
+            if info is not None:
+                self.stop_saved = str(getattr(info, "slot", "autosave"))
+        if not self.is_headless:
+            self._watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
+        self.exit(return_code=128 + signum)
+
+    def cancel_watchdog(self) -> None:
+        """The app has exited: the watchdog is not needed."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+
+    # --- terminals: too small a terminal shows a message instead of the layout ----------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
+
+    def _screen_changed(self, _screen: Screen) -> None:
+        self.call_after_refresh(self.check_size)
+
+    def check_size(self, width: int | None = None, height: int | None = None) -> None:
+        """Cover every screen with `TooSmall` while the terminal is below `MIN_SIZE`."""
+        if width is None or height is None:
+            width, height = self.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.too_small = small
+        for screen in self.screen_stack:
+            found = list(screen.query_children(TooSmall))
+            if not small:
+                for widget in found:
+                    widget.remove()
+            elif found:
+                found[0].show_size(width, height)
+            elif screen.is_attached:
+                screen.mount(TooSmall(width, height))
+
+    async def on_event(self, event: events.Event) -> None:
+        # While the terminal is too small, input goes nowhere (orders given blind would be
+        # orders the player never read), except ctrl+q to quit and ctrl+c for its hint.
+        if (
+            self.too_small
+            and isinstance(event, events.InputEvent | events.Paste)
+            and not (isinstance(event, events.Key) and event.key in KEYS_WHILE_TOO_SMALL)
+        ):
+            return
+        await super().on_event(event)
+
     # --- authors: --dev reloads the story when its files change ------------------------------
 
     def _start_watcher(self) -> None:
@@ -391,6 +550,7 @@ class HandlerApp(App[int]):
         self._watcher.start()
 
     def on_unmount(self) -> None:
+        self._remove_signal_handlers()
         watcher = getattr(self, "_watcher", None)
         if watcher is not None:
             watcher.stop()
@@ -457,5 +617,24 @@ def run_console(args: argparse.Namespace) -> int:
         start_note=note,
         dev=bool(getattr(args, "dev", False)),
     )
-    result = app.run()
+    try:
+        result = app.run()
+    finally:
+        app.cancel_watchdog()
+    if app.stopped_by is not None:
+        return _stopped(app)
     return result if isinstance(result, int) else (app.return_code or 0)
+
+
+def _stopped(app: HandlerApp) -> int:
+    """After a stop signal: say so on stderr (unless the terminal hung up); 128 + signum."""
+    signum = app.stopped_by or 0
+    if signum != getattr(signal, "SIGHUP", None):
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        saved = f"; the game was autosaved as '{app.stop_saved}'" if app.stop_saved else ""
+        with contextlib.suppress(OSError, ValueError):
+            print(f"handler-one: stopped by {name}{saved}.", file=sys.stderr)
+    return 128 + signum
