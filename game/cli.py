@@ -61,6 +61,11 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def _play_plain(args: argparse.Namespace) -> int:
+    # Bytes that are not UTF-8 on a pipe are a typo, not a reason to crash: read them as �.
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     if args.replay or args.dev:  # author tools: game/tools/playtest.py (--replay), devwatch (--dev)
         from game.tools.playtest import play_for_authors
 

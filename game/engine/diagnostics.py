@@ -36,9 +36,9 @@ class Diagnostic:
     def __post_init__(self) -> None:
         # Messages quote what authors wrote; they must stay one line and never reach the
         # terminal as control characters, whatever the file held.
-        object.__setattr__(self, "message", _one_line(self.message))
+        object.__setattr__(self, "message", one_line(self.message))
         object.__setattr__(
-            self, "mark", Mark(_one_line(self.mark.path), self.mark.line, self.mark.column)
+            self, "mark", Mark(one_line(self.mark.path), self.mark.line, self.mark.column)
         )
 
     def __str__(self) -> str:
@@ -51,11 +51,12 @@ class Diagnostic:
         return {**mark, **data}
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def _one_line(text: str) -> str:
-    """Control characters (newlines included) as visible stand-ins: ␊, ␛, …"""
+def one_line(text: str) -> str:
+    """Text safe to print on one line: control characters (newlines included) as visible
+    stand-ins (␊, ␛, …), and bidi overrides and lone surrogates as �."""
     return _CONTROL.sub(
         lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text
     )

@@ -17,6 +17,7 @@ from typing import Literal
 from transitions import Machine
 
 from game.engine.conditions import Value
+from game.engine.diagnostics import one_line
 from game.engine.model import (
     Branch,
     Deduction,
@@ -650,13 +651,17 @@ class Engine(StateFacts):
                 self.choose(view.index)
                 return Outcome(True, index=view.index)
         count = sum(1 for v in self.orders() if v.enabled)
+        if count == 0:
+            return Outcome(False, "There are no orders to give now.")
         return Outcome(False, f"There is no order {number}; choose 1 to {count}.")
 
     def choose_text(self, text: str) -> Outcome:
         """Give the order a player typed: its number, or its command words (prefixes work)."""
         text = text.strip().lower()
-        if text.isdigit():
+        if text.isdecimal() and len(text) <= 6:
             return self.choose_number(int(text))
+        # What the player typed is repeated in answers: never let it drive the terminal.
+        shown = one_line(text[:60] + ("…" if len(text) > 60 else ""))
         tokens = re.findall(r"[a-z0-9][a-z0-9'-]*", text)
         if not tokens:
             return Outcome(False, "Type an order's number or one of its words.")
@@ -671,12 +676,12 @@ class Engine(StateFacts):
             return Outcome(True, index=enabled[0].index)
         if len(enabled) > 1:
             options = " or ".join(f"'{v.words[0]}'" for v in enabled if v.words)
-            return Outcome(False, f"'{text}' could mean more than one order: {options}.")
+            return Outcome(False, f"'{shown}' could mean more than one order: {options}.")
         if matches:
             return Outcome(False, f"Not now: {matches[0].reason}")
         words = sorted({w for v in views if v.enabled for w in v.words})
         hint = f" Words here: {', '.join(words)}." if words else ""
-        return Outcome(False, f"No order answers to '{text}'.{hint}")
+        return Outcome(False, f"No order answers to '{shown}'.{hint}")
 
     def completions(self, prefix: str) -> list[str]:
         """Command words of the available orders that start with `prefix`."""

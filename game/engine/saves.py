@@ -60,6 +60,9 @@ KINDS = ("named", "auto", "quick")
 # Speakers the runtime produces itself in an order's aftermath (besides hq/narration/lena).
 _AFTERMATH_SPEAKERS = frozenset((*FIXED_SPEAKERS, "dossier", "hit"))
 _FORBIDDEN_IN_NAMES = '/\\<>:"|?*'
+# Control, format and separator characters, and lone surrogates (undecodable bytes in a file
+# name or a command-line argument arrive as these; they cannot even be encoded to print).
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
 _RESERVED_NAMES = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
@@ -137,7 +140,7 @@ def printable(name: str, limit: int = 40) -> str:
     """A name safe to print in one line: control characters escaped, long names cut."""
     out = []
     for ch in name[:limit]:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+        if unicodedata.category(ch) in _UNPRINTABLE:
             out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
@@ -147,13 +150,15 @@ def printable(name: str, limit: int = 40) -> str:
 def sanitise_slot(name: str) -> str:
     """The slot name to use for `name` (surrounding spaces removed); raises `SaveError` when the
     name could not be a file name everywhere: empty, too long, path separators, `..`, a leading
-    dot, control characters or characters Windows refuses."""
+    dot, control characters, undecodable bytes or characters Windows refuses."""
     if not isinstance(name, str):
         raise SaveError("a save name must be text")
     slot = name.strip()
     shown = printable(slot)
     if not slot:
         raise SaveError("a save needs a name, e.g. 'save before-the-raid'")
+    if any(unicodedata.category(ch) == "Cs" for ch in slot):
+        raise SaveError(f"bad save name '{shown}': it is not valid text (bytes that are not UTF-8)")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in slot):
         raise SaveError(f"bad save name '{shown}': it contains a control character")
     if "/" in slot or "\\" in slot or (os.altsep and os.altsep in slot):
@@ -279,6 +284,8 @@ def parse_document(data: bytes) -> Document:
         return check_document(doc)
     except RecursionError:
         raise _Damaged("the file is damaged (it is nested too deeply)") from None
+    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape
+        raise _Damaged("the file is damaged (it holds text that is not valid Unicode)") from None
 
 
 def check_document(doc: Any) -> Document:

@@ -70,26 +70,28 @@ def load_or_exit(directory: str | None, use_cache: bool = False) -> Story:
 
 def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str]:
     """`NAME=VALUE` strings as typed values of the story's declared variables."""
-    from game.engine.diagnostics import did_you_mean
+    from game.engine.diagnostics import did_you_mean, one_line
 
     values: dict[str, bool | int | str] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UsageError(f"--set takes NAME=VALUE, got '{pair}'")
+            raise UsageError(f"--set takes NAME=VALUE, got '{one_line(pair)}'")
         variable = story.variables.get(name)
         if variable is None:
-            raise UsageError(f"--set: no variable '{name}'{did_you_mean(name, story.variables)}")
+            raise UsageError(
+                f"--set: no variable '{one_line(name)}'{did_you_mean(name, story.variables)}"
+            )
         if variable.type == "bool":
             if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise UsageError(f"--set {name}: '{raw}' is not true or false")
+                raise UsageError(f"--set {name}: '{one_line(raw)}' is not true or false")
             values[name] = raw.lower() in ("true", "1", "yes")
         elif variable.type == "int":
             try:
                 number = int(raw)
             except ValueError:
-                raise UsageError(f"--set {name}: '{raw}' is not a whole number") from None
+                raise UsageError(f"--set {name}: '{one_line(raw)}' is not a whole number") from None
             values[name] = variable.clamp(number)
         else:
             values[name] = raw
@@ -99,6 +101,6 @@ def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str
 def check_warp(warp: str | None, story: Story) -> None:
     """Refuse a `--warp` to a scene the story does not have."""
     if warp and warp not in story.scenes:
-        from game.engine.diagnostics import did_you_mean
+        from game.engine.diagnostics import did_you_mean, one_line
 
-        raise UsageError(f"--warp: no scene '{warp}'{did_you_mean(warp, story.scenes)}")
+        raise UsageError(f"--warp: no scene '{one_line(warp)}'{did_you_mean(warp, story.scenes)}")

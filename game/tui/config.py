@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 APP_NAME = "handler-one"
 CONFIG_ENV = "HANDLER_ONE_CONFIG_DIR"
 SETTINGS_FILE = "settings.json"
+MAX_SETTINGS_BYTES = 64 * 1024  # a settings file is a few lines; anything larger is not one
 
 # Characters per second for the typewriter, and the pause between two lines (seconds).
 TEXT_SPEEDS: dict[str, tuple[float, float]] = {
@@ -76,9 +78,12 @@ def config_dir() -> Path:
 def load_settings(directory: Path | None = None) -> Settings:
     """Read the settings file; anything missing or malformed falls back to the default."""
     path = (directory or config_dir()) / SETTINGS_FILE
+    raw = _read_settings_file(path)
+    if raw is None:
+        return Settings()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return Settings()
     if not isinstance(data, dict):
         return Settings()
@@ -93,6 +98,32 @@ def load_settings(directory: Path | None = None) -> Settings:
             theme if isinstance(theme, str) else defaults.theme,
         )
     )
+
+
+def _read_settings_file(path: Path) -> bytes | None:
+    """The settings file's bytes, or None when it is missing, unreadable, too large, or not a
+    regular file. Opened without blocking: a named pipe in its place must not hang the start."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SETTINGS_BYTES:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SETTINGS_BYTES:
+            chunk = os.read(fd, MAX_SETTINGS_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > MAX_SETTINGS_BYTES else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def save_settings(settings: Settings, directory: Path | None = None) -> str | None:
