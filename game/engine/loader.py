@@ -9,10 +9,11 @@ All problems are collected; `load_story` raises `StoryError` carrying them all.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -841,11 +842,36 @@ def load_story(root: Path | str, map_dirs: Iterable[Path] | None = None) -> Stor
     return story
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a story is built.
+
+    A large story is a million new containers, none of them in a reference cycle; the collector
+    would walk the growing heap again and again while they are made (about a third of the load
+    time of a 2,000-scene story). Freed memory is unaffected: reference counting still frees
+    everything at once, and the collector resumes (if it was running) when the load ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def check_story(
     root: Path | str, map_dirs: Iterable[Path] | None = None
 ) -> tuple[Story | None, list[Diagnostic]]:
     """Load `root` and return the story (None if there were errors) with every diagnostic."""
-    root = Path(root)
+    with _collector_paused():
+        return _check_story(Path(root), map_dirs)
+
+
+def _check_story(
+    root: Path, map_dirs: Iterable[Path] | None
+) -> tuple[Story | None, list[Diagnostic]]:
     ctx = _Context(root)
     ctx.map_dirs = tuple(map_dirs) if map_dirs is not None else default_map_dirs(root)
     show = display_path

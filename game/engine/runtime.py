@@ -9,12 +9,14 @@ player; `GameState.scene` is written by it.
 from __future__ import annotations
 
 import re
+import weakref
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
-from transitions import Machine
+from transitions import Machine, State, Transition
 
 from game.engine.conditions import Value
 from game.engine.diagnostics import one_line
@@ -33,12 +35,17 @@ from game.engine.model import (
     state_name,
 )
 from game.engine.state import GameState, SaidLine
-from game.engine.text import Segment, interpolate, plain_text, render
+from game.engine.text import GARBLE_RATE, Segment, interpolate, plain_text, render
 
 UNDO_DEPTH = 50
 HIT_CHANCE = 0.15
 KILL_CHANCE = 1 / 3
 LineKind = Literal["hq", "narration", "lena", "pilot", "warning", "dossier", "hit"]
+
+
+def _garbles(signal: int) -> bool:
+    """Whether a line at this signal loses words to static (rendering depends on its key)."""
+    return GARBLE_RATE.get(max(0, min(4, signal)), 0.0) > 0
 
 
 class GameOver(Exception):
@@ -77,7 +84,12 @@ class OrderView:
     reason: str | None = None
 
 
-FATES = {"active": "alive", "wounded": "alive, wounded", "missing": "missing", "killed": "killed in action"}
+FATES = {
+    "active": "alive",
+    "wounded": "alive, wounded",
+    "missing": "missing",
+    "killed": "killed in action",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +153,130 @@ class Outcome:
 
 
 class _Cursor:
-    """The machine's model: it holds only the state name the machine moves."""
+    """The machine's model: the state name the machine moves, and the engine it belongs to
+    (the machine's callbacks are shared by every engine of a story and find theirs here)."""
 
     state: str
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
+class _StoryMachine(Machine):
+    """A `transitions.Machine` that does not give the model an `is_<state>()` helper per state.
+
+    Nothing here uses them, and adding one per state on every new game is most of the cost of
+    building a machine for a large story (2,000 scenes: ~9 ms, against ~1 ms without).
+    """
+
+    def _add_model_to_state(self, state: State, model: Any) -> None:
+        return
+
+
+# --- the machine's callbacks (send_event=True: each gets the event; the engine is the model's) ---
+
+
+def _on_prepare(event: Any) -> None:
+    event.model.engine._prepare()
+
+
+def _on_entered(event: Any) -> None:
+    event.model.engine._entered()
+
+
+def _guard(index: int, branch_index: int, order: Order, branch: Branch, event: Any) -> bool:
+    # The order is judged on the game as it was when the order was given; the branch on the
+    # game after the order took effect (which is when it was chosen).
+    engine: Engine = event.model.engine
+    before = engine._before
+    return (
+        engine._pending == (index, branch_index)
+        and before is not None
+        and (order.condition is None or bool(order.condition(before)))
+        and (branch.condition is None or bool(branch.condition(engine)))
+    )
+
+
+def _apply_branch(branch: Branch, event: Any) -> None:
+    engine: Engine = event.model.engine
+    engine._effects(branch.effects, engine.state.aftermath)
+    engine._say(branch.radio, engine.state.aftermath)
+
+
+_FIXED_TAGS = {"hq": "HQ", "narration": "", "lena": "LENA", "dossier": "", "hit": ""}
+_CACHE_CAP = 5000
+
+
+class _Plan:
+    """What every engine of one story shares, built as play first needs it: the machine's states
+    and transitions (their callbacks find the engine through the model), each state's routes,
+    the radio lines and order lists that do not depend on the game, and speakers' tags.
+
+    Nothing in it depends on a game in progress; the story is immutable, so nothing goes stale.
+    """
+
+    def __init__(self, story: Story) -> None:
+        self.story_ref = weakref.ref(story)
+        self.states = [State(name) for name in story.states()]
+        # Per trigger, its transitions by source state: every engine's machine holds these same
+        # mappings as its events' transitions, so a state is wired once for all games.
+        self.transitions: dict[str, defaultdict[str, list[Transition]]] = {}
+        self.wired: dict[str, int] = {}  # state -> how many orders (triggers) it has
+        self.routes: dict[tuple[str, int], tuple[Branch, ...]] = {}
+        self.speakers: dict[str, tuple[str, LineKind]] = {}
+        # id(line) -> (line, the RadioLine it always shows, or None if that depends on the game)
+        self.lines: dict[int, tuple[Line, RadioLine | None]] = {}
+        self.warnings: dict[str, RadioLine | None] = {}
+        self.said: dict[tuple[str, str, int], RadioLine] = {}
+        # state -> each order's shown text, or None when one interpolates a variable
+        self.says: dict[str, tuple[str, ...] | None] = {}
+        self.views: dict[tuple[str, tuple[bool, ...]], tuple[OrderView, ...]] = {}
+        self._deductions: tuple[tuple[str, frozenset[str], str], ...] | None = None
+
+    def deductions(self, story: Story) -> tuple[tuple[str, frozenset[str], str], ...]:
+        """Every deduction as (id, the evidence it needs, title), in the story's order."""
+        if self._deductions is None:
+            self._deductions = tuple(
+                (d.id, frozenset(d.requires), d.title) for d in story.deductions.values()
+            )
+        return self._deductions
+
+    def wire(self, story: Story, state: str) -> int:
+        """Build a state's transitions the first time any game stands in it; returns how many
+        triggers (order_0, order_1, ...) the state has."""
+        count = self.wired.get(state)
+        if count is not None:
+            return count
+        scene_id, round_number = split_state(state)
+        scene = story.scenes[scene_id]
+        orders = story.orders_at(state)
+        for index, order in enumerate(orders):
+            routes = Engine._routes_for(scene, round_number, order)
+            self.routes[(state, index)] = routes
+            by_source = self.transitions.setdefault(f"order_{index}", defaultdict(list))
+            by_source[state] = [
+                Transition(
+                    state,
+                    branch.goto,
+                    conditions=[partial(_guard, index, branch_index, order, branch)],
+                    before=[partial(_apply_branch, branch)],
+                )
+                for branch_index, branch in enumerate(routes)
+            ]
+        self.wired[state] = count = len(orders)
+        return count
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan_for(story: Story) -> _Plan:
+    """The story's shared plan (one per story object, dropped when the story is)."""
+    plan = _PLANS.get(id(story))
+    if plan is None or plan.story_ref() is not story:
+        plan = _PLANS[id(story)] = _Plan(story)
+        weakref.finalize(story, _PLANS.pop, id(story), None)
+    return plan
 
 
 def _fresh_state(
@@ -221,13 +354,18 @@ class Engine(StateFacts):
             raise ValueError(f"scene '{state.scene}' is not in this story")
         self.story = story
         self.state = state
-        self._undo: list[GameState] = []
+        # Undo snapshots: a copy of the state without its log, and the log's length then.
+        self._undo: list[tuple[GameState, int]] = []
         self._pending: tuple[int, int] | None = None
         self._order: tuple[str, int, Order] | None = None
         self._before: StateFacts | None = None
-        self._routes: dict[tuple[str, int], tuple[Branch, ...]] = {}
-        self._cursor = _Cursor()
+        self._plan = _plan_for(story)
+        self._routes = self._plan.routes
+        self._cursor = _Cursor(self)
         self._listeners: list[Callable[[Engine], None]] = []
+        # What radio() last answered, and for which game and moment (see radio()).
+        self._moment = 0
+        self._heard: tuple[tuple[int, ...], list[RadioLine]] | None = None
         self.machine = self._build_machine(state.scene)
 
     # --- construction -------------------------------------------------------------------------
@@ -300,42 +438,38 @@ class Engine(StateFacts):
         return tuple(self._listeners)
 
     def _build_machine(self, initial: str) -> Machine:
-        machine = Machine(
+        machine = _StoryMachine(
             model=self._cursor,
-            states=self.story.states(),
+            states=self._plan.states,
             initial=initial,
             auto_transitions=False,
-            send_event=False,
-            prepare_event=self._prepare,
-            after_state_change=self._entered,
+            send_event=True,
+            prepare_event=_on_prepare,
+            after_state_change=_on_entered,
         )
-        self._wired: set[str] = set()
+        self._triggers = 0  # this machine has events order_0 .. order_{_triggers - 1}
         self._machine = machine
         self._wire(initial)
         return machine
 
     def _wire(self, state: str) -> None:
-        """Add a state's transitions to the machine the first time the game stands in it.
+        """Make sure the machine can take a state's orders (the first time a game stands in it).
 
         Building every transition up front cost ~20 µs each (0.3 s for a 2,000-scene story) on
-        every new game; wiring on arrival makes the cost follow play, not story size.
+        every new game; wiring on arrival makes the cost follow play, not story size. The
+        transitions are built once per story (`_Plan.wire`) and shared by every engine's
+        machine: their callbacks take the engine from the machine's model, and each of this
+        machine's events holds the story's mapping of its transitions by source state.
         """
-        if state in self._wired:
+        count = self._plan.wire(self.story, state)
+        if count <= self._triggers:
             return
-        self._wired.add(state)
-        scene_id, round_number = split_state(state)
-        scene = self.story.scenes[scene_id]
-        for index, order in enumerate(self.story.orders_at(state)):
-            routes = self._routes_for(scene, round_number, order)
-            self._routes[(state, index)] = routes
-            for branch_index, branch in enumerate(routes):
-                self._machine.add_transition(
-                    f"order_{index}",
-                    source=state,
-                    dest=branch.goto,
-                    conditions=[partial(self._guard, index, branch_index, order, branch)],
-                    before=[partial(self._apply_branch, branch)],
-                )
+        machine = self._machine
+        for index in range(self._triggers, count):
+            trigger = f"order_{index}"
+            machine.add_transition(trigger, [], None)  # the event, with no transitions of its own
+            machine.events[trigger].transitions = self._plan.transitions[trigger]
+        self._triggers = count
 
     @staticmethod
     def _routes_for(scene: Scene, round_number: int, order: Order) -> tuple[Branch, ...]:
@@ -367,32 +501,19 @@ class Engine(StateFacts):
         branch = self._pick_branch(self._routes[(state, index)])
         self._pending = None if branch is None else (index, branch)
 
-    def _guard(self, index: int, branch_index: int, order: Order, branch: Branch) -> bool:
-        # The order is judged on the game as it was when the order was given; the branch on the
-        # game after the order took effect (which is when it was chosen).
-        before = self._before
-        return (
-            self._pending == (index, branch_index)
-            and before is not None
-            and (order.condition is None or bool(order.condition(before)))
-            and (branch.condition is None or bool(branch.condition(self)))
-        )
-
-    def _apply_branch(self, branch: Branch) -> None:
-        self._effects(branch.effects, self.state.aftermath)
-        self._say(branch.radio, self.state.aftermath)
-
     def _entered(self) -> None:
-        self.state.scene = self._cursor.state
-        self._wire(self.state.scene)
-        scene_id, round_number = split_state(self.state.scene)
+        self._moment += 1
+        state = self.state
+        state.scene = name = self._cursor.state
+        self._wire(name)
+        scene_id, round_number = split_state(name)
         scene = self.story.scenes[scene_id]
         if round_number == 1:
-            self.state.visits[scene_id] = self.state.visits.get(scene_id, 0) + 1
+            state.visits[scene_id] = state.visits.get(scene_id, 0) + 1
             if scene.enter:
-                self._effects(scene.enter, self.state.aftermath)
+                self._effects(scene.enter, state.aftermath)
         if scene.ending is not None:
-            self.state.ending = scene.ending
+            state.ending = scene.ending
         for listener in self._listeners:
             listener(self)
 
@@ -413,23 +534,28 @@ class Engine(StateFacts):
                 self.state.known.append(pilot)
         for pilot, status in effects.status:
             self.state.status[pilot] = status
-        scene_id, _ = split_state(self._cursor.state)
-        for evidence in effects.reveal:
-            if evidence not in self.state.evidence:
-                self.state.evidence[evidence] = scene_id
-                said.append(SaidLine("dossier", f"Dossier: {self.story.evidence[evidence].title}"))
         if effects.reveal:
-            for deduction in self.story.deductions.values():
-                if deduction.id not in self.state.deductions and all(
-                    e in self.state.evidence for e in deduction.requires
-                ):
-                    self.state.deductions.append(deduction.id)
-                    said.append(SaidLine("dossier", f"Deduction: {deduction.title}"))
+            scene_id, _ = split_state(self._cursor.state)
+            held = self.state.evidence
+            for evidence in effects.reveal:
+                if evidence not in held:
+                    held[evidence] = scene_id
+                    said.append(
+                        SaidLine("dossier", f"Dossier: {self.story.evidence[evidence].title}")
+                    )
+            made = self.state.deductions
+            for deduction_id, requires, title in self._plan.deductions(self.story):
+                if deduction_id not in made and held.keys() >= requires:
+                    made.append(deduction_id)
+                    said.append(SaidLine("dossier", f"Deduction: {title}"))
 
     def _say(self, lines: Iterable[Line], said: list[SaidLine]) -> None:
         for line in lines:
             if line.condition is None or line.condition(self):
-                said.append(SaidLine(line.speaker, interpolate(line.text, self.var), line.signal))
+                text = line.text
+                if "{" in text or "}" in text:
+                    text = interpolate(text, self.var)
+                said.append(SaidLine(line.speaker, text, line.signal))
 
     def _resolve_round(
         self, scene: Scene, round_number: int, order: Order, said: list[SaidLine]
@@ -491,50 +617,160 @@ class Engine(StateFacts):
         return text
 
     def radio(self) -> list[RadioLine]:
-        """What is heard now: the last order's aftermath, then this scene's (or round's) lines."""
-        lines: list[RadioLine] = []
-        key = f"{self.state.seed}:{self.state.scene}:{self.visits(self.scene.id)}"
-        for n, said in enumerate(self.state.aftermath):
-            lines.append(
-                self._radio_line(said.speaker, said.text, said.signal, f"{key}:a{n}", filled=True)
-            )
-        scene_id, number = split_state(self.state.scene)
+        """What is heard now: the last order's aftermath, then this scene's (or round's) lines.
+
+        Answered once per moment of the game: asking again before the next order (or undo, or
+        load) returns the same lines without rendering them again. Front ends change the game
+        only through the engine; the answer is also checked against the state object, its scene,
+        its draws and the lengths of its log and aftermath.
+        """
+        state = self.state
+        moment = (
+            self._moment,
+            id(state),
+            id(state.aftermath),
+            len(state.aftermath),
+            len(state.log),
+            state.draws,
+        )
+        heard = self._heard
+        if heard is not None and heard[0] == moment and state.scene == heard[1][0]:
+            return list(heard[1][1])
+        lines = self._radio_now()
+        self._heard = (moment, (state.scene, lines))  # type: ignore[assignment]
+        return list(lines)
+
+    def _radio_now(self) -> list[RadioLine]:
+        state = self.state
+        scene_id, number = split_state(state.scene)
         scene = self.story.scenes[scene_id]
-        written: list[Line] = list(scene.radio) if number == 1 else []
+        visits = state.visits.get(scene_id, 0)
+        lines: list[RadioLine] = []
+        key = f"{state.seed}:{state.scene}:{visits}"
+        for n, said in enumerate(state.aftermath):
+            lines.append(self._said_line(said, f"{key}:a{n}"))
+        written: tuple[Line, ...] = scene.radio if number == 1 else ()
         if scene.engagement is not None:
             written += scene.engagement.rounds[number - 1].radio
-        first_visit = self.visits(scene_id) <= 1
+        first_visit = visits <= 1
+        plan_lines = self._plan.lines
         for n, line in enumerate(written):
             if line.once and not first_visit:
                 continue
             if line.condition is None or line.condition(self):
-                lines.append(self._radio_line(line.speaker, line.text, line.signal, f"{key}:{n}"))
+                entry = plan_lines.get(id(line))
+                if entry is None or entry[0] is not line:
+                    entry = plan_lines[id(line)] = (line, self._fixed_line(line))
+                fixed = entry[1]
+                lines.append(
+                    fixed
+                    if fixed is not None
+                    else self._radio_line(line.speaker, line.text, line.signal, f"{key}:{n}")
+                )
         if scene.engagement is not None:
             warning = scene.engagement.rounds[number - 1].warning
             if warning:
-                radio = self._radio_line("shin", warning, 4, f"{key}:w")
-                lines.append(RadioLine(radio.speaker, radio.tag, "warning", radio.segments))
+                lines.append(self._warning_line(warning, f"{key}:w"))
         return lines
+
+    def _fixed_line(self, line: Line) -> RadioLine | None:
+        """The line as it always shows when nothing in it depends on the game (no `{name}`, no
+        static), else None."""
+        if "{" in line.text or "}" in line.text or _garbles(line.signal):
+            return None
+        return self._radio_line(line.speaker, line.text, line.signal, "")
+
+    def _warning_line(self, warning: str, key: str) -> RadioLine:
+        plan = self._plan
+        fixed = plan.warnings.get(warning, False)
+        if fixed is False:
+            fixed = None
+            if "{" not in warning and "}" not in warning:
+                fixed = self._as_warning(self._radio_line("shin", warning, 4, ""))
+            if len(plan.warnings) >= _CACHE_CAP:
+                plan.warnings.clear()
+            plan.warnings[warning] = fixed
+        if fixed is not None:
+            return fixed
+        return self._as_warning(self._radio_line("shin", warning, 4, key))
+
+    @staticmethod
+    def _as_warning(radio: RadioLine) -> RadioLine:
+        return RadioLine(radio.speaker, radio.tag, "warning", radio.segments)
+
+    def _said_line(self, said: SaidLine, key: str) -> RadioLine:
+        """A line the last order produced (already filled in)."""
+        if _garbles(said.signal):
+            return self._radio_line(said.speaker, said.text, said.signal, key, filled=True)
+        cache = self._plan.said
+        ident = (said.speaker, said.text, said.signal)
+        radio = cache.get(ident)
+        if radio is None:
+            if len(cache) >= _CACHE_CAP:
+                cache.clear()
+            radio = cache[ident] = self._radio_line(
+                said.speaker, said.text, said.signal, key, filled=True
+            )
+        return radio
 
     def _radio_line(
         self, speaker: str, text: str, signal: int, key: str, filled: bool = False
     ) -> RadioLine:
         segments = render(text, None if filled else self.var, signal, key)
-        if speaker in ("hq", "narration", "lena", "dossier", "hit"):
-            tag = {"hq": "HQ", "narration": "", "lena": "LENA", "dossier": "", "hit": ""}[speaker]
-            return RadioLine(speaker, tag, speaker, segments, signal)  # type: ignore[arg-type]
-        pilot = self.story.pilots[speaker]
-        return RadioLine(speaker, pilot.callsign.upper(), "pilot", segments, signal)
+        tag, kind = self._speaker(speaker)
+        return RadioLine(speaker, tag, kind, segments, signal)
+
+    def _speaker(self, speaker: str) -> tuple[str, LineKind]:
+        known = self._plan.speakers.get(speaker)
+        if known is None:
+            if speaker in _FIXED_TAGS:
+                known = (_FIXED_TAGS[speaker], speaker)  # type: ignore[assignment]
+            else:
+                known = (self.story.pilots[speaker].callsign.upper(), "pilot")
+            self._plan.speakers[speaker] = known  # type: ignore[assignment]
+        return known  # type: ignore[return-value]
 
     def orders(self) -> list[OrderView]:
         """The orders shown now: enabled ones numbered from 1, disabled ones with a reason."""
         if self.state.ending is not None:
             return []
+        state = self.state.scene
+        orders = self.story.orders_at(state)
+        plan = self._plan
+        says = plan.says.get(state, False)
+        if says is False:
+            says = plan.says[state] = self._fixed_says(orders)
+        if says is None:
+            return self._order_views(orders, [plain_text(render(o.say, self.var)) for o in orders])
+        enabled = tuple(
+            [order.condition is None or bool(order.condition(self)) for order in orders]
+        )
+        views = plan.views.get((state, enabled))
+        if views is None:
+            views = plan.views[(state, enabled)] = tuple(self._order_views(orders, says, enabled))
+        return list(views)
+
+    @staticmethod
+    def _fixed_says(orders: tuple[Order, ...]) -> tuple[str, ...] | None:
+        """Each order's text as shown, when none of them depends on the game."""
+        if any("{" in o.say or "}" in o.say for o in orders):
+            return None
+        return tuple(plain_text(render(o.say, None)) for o in orders)
+
+    def _order_views(
+        self,
+        orders: tuple[Order, ...],
+        says: Iterable[str],
+        enabled: tuple[bool, ...] | None = None,
+    ) -> list[OrderView]:
         views: list[OrderView] = []
         number = 0
-        for index, order in enumerate(self.story.orders_at(self.state.scene)):
-            say = plain_text(render(order.say, self.var))
-            if order.condition is None or order.condition(self):
+        for index, (order, say) in enumerate(zip(orders, says, strict=True)):
+            if (
+                enabled[index]
+                if enabled is not None
+                else (order.condition is None or order.condition(self))
+            ):
                 number += 1
                 views.append(OrderView(index, number, say, order.words, True))
             elif order.disabled is not None:
@@ -611,7 +847,8 @@ class Engine(StateFacts):
         order = orders[index]
         if order.condition is not None and not order.condition(self):
             raise ValueError(order.disabled or "that order is not available")
-        snapshot = self.state.copy()
+        log_length = len(self.state.log)
+        snapshot = self.state.copy(log=False)
         self._before = StateFacts(snapshot)
         self._order = (source, index, order)
         self._pending = None
@@ -623,13 +860,17 @@ class Engine(StateFacts):
             self._pending = None
         if not moved:
             # Nothing moved, so nothing happened: the order's effects are taken back too.
-            self._restore(snapshot)
+            self._rewind(snapshot, log_length)
             raise DeadEnd(f"no branch of order {index + 1} in '{source}' can be taken")
-        self._undo.append(snapshot)
-        del self._undo[:-UNDO_DEPTH]
+        self._undo.append((snapshot, log_length))
+        if len(self._undo) > UNDO_DEPTH:
+            del self._undo[:-UNDO_DEPTH]
 
     def _pick_branch(self, routes: tuple[Branch, ...]) -> int | None:
         """Drop branches whose condition fails; draw among weighted ones, else take the first."""
+        if len(routes) == 1 and routes[0].weight is None:  # the common case: one plain goto
+            only = routes[0]
+            return 0 if only.condition is None or only.condition(self) else None
         eligible = [i for i, b in enumerate(routes) if b.condition is None or b.condition(self)]
         if not eligible:
             return None
@@ -701,7 +942,7 @@ class Engine(StateFacts):
         the game is replayed from its order log minus the last order, which is exact.
         """
         if self._undo:
-            self._restore(self._undo.pop())
+            self._rewind(*self._undo.pop())
             return True
         if not self.state.log:
             return False
@@ -714,7 +955,14 @@ class Engine(StateFacts):
         self._restore(replayed.state)
         return True
 
+    def _rewind(self, snapshot: GameState, log_length: int) -> None:
+        """Go back to an undo snapshot: its log is the live log as long as it was then (the log
+        only grows between a snapshot and its restore; undo pops the newest snapshot first)."""
+        snapshot.log = self.state.log[:log_length]
+        self._restore(snapshot)
+
     def _restore(self, state: GameState) -> None:
+        self._moment += 1
         self.state = state
         self.machine.set_state(state.scene, self._cursor)
         self._wire(state.scene)

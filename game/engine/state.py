@@ -7,7 +7,7 @@ by the machine on every transition and read back with `set_state` when a save is
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from game.engine.conditions import Value
@@ -108,19 +108,29 @@ class GameState:
                 )
         return state
 
-    def copy(self) -> GameState:
+    def copy(self, *, log: bool = True) -> GameState:
         """An independent copy. Every container holds only immutable values (str, int, bool,
-        tuples, frozen lines), so copying the containers themselves is a full copy."""
-        return replace(
-            self,
+        tuples, frozen lines), so copying the containers themselves is a full copy.
+
+        With `log=False` the copy's order log is left empty: the engine's undo snapshots keep
+        only the log's length and take the entries back from the live log (which only grows
+        between a snapshot and its restore), so a step does not copy the whole log.
+        """
+        return GameState(
+            story_id=self.story_id,
+            seed=self.seed,
+            scene=self.scene,
             variables=dict(self.variables),
             status=dict(self.status),
             known=list(self.known),
             evidence=dict(self.evidence),
             deductions=list(self.deductions),
             visits=dict(self.visits),
-            log=list(self.log),
+            draws=self.draws,
+            log=list(self.log) if log else [],
             aftermath=list(self.aftermath),
+            ending=self.ending,
+            origin=self.origin,
             preset=dict(self.preset),
             losses={k: list(v) for k, v in self.losses.items()},
         )

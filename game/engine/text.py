@@ -95,24 +95,132 @@ def emphasis(text: str) -> list[Segment]:
     return segments
 
 
+_WORD = re.compile(r"\S+")
+_PIECES = re.compile(r"(\s+)")
+_CRC_SPAN = 0xFFFFFFFF
+# The bytes of ":0", ":1", ... continued onto the key's CRC for each word's roll.
+_INDEX: list[bytes] = [f":{i}".encode() for i in range(256)]
+
+
+def _indices(count: int) -> list[bytes]:
+    while len(_INDEX) < count:
+        _INDEX.append(f":{len(_INDEX)}".encode())
+    return _INDEX[:count]
+
+
+def _threshold(rate: float) -> int:
+    """The smallest CRC whose roll (crc / 0xFFFFFFFF) is not below `rate`: a word is lost
+    exactly when its CRC is below this. (Division rounds monotonically, so one integer
+    comparison gives the same answer as the float one, for every CRC.)"""
+    low, high = 0, _CRC_SPAN + 1
+    while low < high:
+        middle = (low + high) // 2
+        if middle / _CRC_SPAN >= rate:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+_THRESHOLD = {signal: _threshold(rate) for signal, rate in GARBLE_RATE.items()}
+
+
 def garble(segments: list[Segment], signal: int, key: str) -> list[Segment]:
     """Turn some words to static. Which words depends only on `key`, so it never changes
-    between a save and its reload, and uses none of the game's random draws."""
-    rate = GARBLE_RATE.get(max(0, min(4, signal)), 0.0)
+    between a save and its reload, and uses none of the game's random draws.
+
+    Word `i` is lost when crc32(f"{key}:{i}") / 0xFFFFFFFF falls below the signal's rate. The
+    CRC of the key is computed once and continued for each word (the same value).
+    """
+    signal = max(0, min(4, signal))
+    rate = GARBLE_RATE.get(signal, 0.0)
     if rate <= 0:
         return segments
+    prefix = zlib.crc32(key.encode())
+    threshold = _THRESHOLD[signal]
+    if len(segments) == 1:
+        segment = segments[0]
+        return _garble_one(segment.text, segment.style, _spans(segment.text), threshold, prefix)
+    return _garble_many(segments, threshold, prefix)
+
+
+def _garble_one(
+    text: str, style: Style, spans: tuple[tuple[int, int], ...], threshold: int, prefix: int
+) -> list[Segment]:
+    """One run of text in one style: each run of lost words, with the spaces between them,
+    becomes one static segment as long as the text it covers; the rest is kept as written."""
+    crc32 = zlib.crc32
+    lost = bytes([crc32(index, prefix) < threshold for index in _indices(len(spans))])
+    if 1 not in lost:
+        return [Segment(text, style)]
+    kept = _segment_maker(style)
+    out: list[Segment] = []
+    kept_from = 0  # where the text not yet written starts
+    words = len(lost)
+    first = lost.find(1)
+    while first >= 0:  # each run of neighbouring lost words: first .. after - 1
+        after = lost.find(0, first)
+        if after < 0:
+            after = words
+        start, end = spans[first][0], spans[after - 1][1]
+        if start > kept_from:
+            out.append(kept(text[kept_from:start]))
+        out.append(_static(end - start))
+        kept_from = end
+        first = lost.find(1, after)
+    if kept_from < len(text):
+        out.append(kept(text[kept_from:]))
+    return out
+
+
+_new_object = object.__new__
+_set_text = Segment.text.__set__  # type: ignore[attr-defined]
+_set_style = Segment.style.__set__  # type: ignore[attr-defined]
+
+
+def _segment_maker(style: Style) -> Callable[[str], Segment]:
+    """`lambda text: Segment(text, style)`, without the frozen dataclass's checked __init__:
+    the slots are filled directly (the same object, at half the cost; garble makes many)."""
+
+    def make(text: str) -> Segment:
+        segment = _new_object(Segment)
+        _set_text(segment, text)
+        _set_style(segment, style)
+        return segment
+
+    return make
+
+
+_STATIC: dict[int, Segment] = {}
+
+
+def _static(length: int) -> Segment:
+    """A run of static `length` characters long (segments are immutable: one per length)."""
+    segment = _STATIC.get(length)
+    if segment is None:
+        segment = Segment("~" * length, "static")
+        if length <= 1000:
+            _STATIC[length] = segment
+    return segment
+
+
+def _garble_many(segments: list[Segment], threshold: int, prefix: int) -> list[Segment]:
+    """Several styled runs (emphasis): word by word, as the rule is written."""
+    crc32 = zlib.crc32
     out: list[Segment] = []
     index = 0
     for segment in segments:
-        for piece in re.split(r"(\s+)", segment.text):
+        for piece in _PIECES.split(segment.text):
             if not piece:
                 continue
             if piece.isspace():
                 out.append(Segment(piece, segment.style))
                 continue
-            roll = zlib.crc32(f"{key}:{index}".encode()) / 0xFFFFFFFF
+            if index >= len(_INDEX):
+                _indices(index + 1)
+            kept = crc32(_INDEX[index], prefix) >= threshold
             index += 1
-            if roll >= rate:
+            if kept:
                 out.append(Segment(piece, segment.style))
             elif len(out) >= 2 and out[-1].text.isspace() and out[-2].style == "static":
                 # Neighbouring words lost to static read as one burst of it.
@@ -133,6 +241,32 @@ def _merge(segments: list[Segment]) -> list[Segment]:
     return merged
 
 
+# Texts shown recently, by their exact string. Scene text repeats (every visit, every game), and
+# a str caches its own hash, so a hit costs one dict lookup. Bounded: cleared when full.
+PREPARED_CAP = 20_000
+_PREPARED: dict[str, tuple[Segment, ...]] = {}
+_SPANS: dict[str, tuple[tuple[int, int], ...]] = {}
+
+
+def prepare(text: str) -> tuple[Segment, ...]:
+    """`emphasis(sanitise(text))` as a tuple, computed once per distinct text."""
+    segments = _PREPARED.get(text)
+    if segments is None:
+        if len(_PREPARED) >= PREPARED_CAP:
+            _PREPARED.clear()
+        segments = _PREPARED[text] = tuple(emphasis(sanitise(text)))
+    return segments
+
+
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    spans = _SPANS.get(text)
+    if spans is None:
+        if len(_SPANS) >= PREPARED_CAP:
+            _SPANS.clear()
+        spans = _SPANS[text] = tuple(m.span() for m in _WORD.finditer(text))
+    return spans
+
+
 def render(
     text: str,
     lookup: Callable[[str], object] | None,
@@ -140,8 +274,11 @@ def render(
     key: str = "",
 ) -> tuple[Segment, ...]:
     """The full pipeline for one line: interpolate, sanitise, emphasis, static."""
-    filled = interpolate(text, lookup) if lookup else text
-    return tuple(garble(emphasis(sanitise(filled)), signal, key))
+    filled = interpolate(text, lookup) if lookup and ("{" in text or "}" in text) else text
+    segments = prepare(filled)
+    if GARBLE_RATE.get(max(0, min(4, signal)), 0.0) <= 0:
+        return segments
+    return tuple(garble(list(segments), signal, key))
 
 
 def plain_text(segments: tuple[Segment, ...] | list[Segment], static: str = "[static]") -> str:

@@ -9,18 +9,31 @@ event stream, which costs little and builds no objects.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
-
-try:  # pragma: no branch - depends on how PyYAML was built
-    from yaml import CSafeLoader as _BaseLoader
-    from yaml._yaml import CParser as _EventParser
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-    from yaml import SafeLoader as _EventParser  # type: ignore[assignment]
+from typing import TYPE_CHECKING, Any
 
 from game.engine.diagnostics import Mark
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported when a file is first read, not with this module: a game that starts from
+# the compiled-story cache never reads YAML, and importing PyYAML costs ~25 ms of startup.
+_LOADERS: tuple[type, type] | None = None
+
+
+def _loaders() -> tuple[type, type]:
+    """The safe loader class and the bare event parser (the C ones when libyaml is present)."""
+    global _LOADERS
+    if _LOADERS is None:
+        try:  # pragma: no branch - depends on how PyYAML was built
+            from yaml import CSafeLoader as base
+            from yaml._yaml import CParser as events
+        except ImportError:  # pragma: no cover
+            from yaml import SafeLoader as base  # type: ignore[assignment]
+            from yaml import SafeLoader as events  # type: ignore[assignment]
+        _LOADERS = (base, events)
+    return _LOADERS
+
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -56,7 +69,9 @@ def _mark(path: str, node: yaml.Node) -> Mark:
 
 
 def _make_loader(path: str) -> type:
-    class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    import yaml
+
+    class _Loader(_loaders()[0]):  # type: ignore[misc, valid-type]
         pass
 
     def construct_mapping(loader: Any, node: yaml.MappingNode) -> MarkedDict:
@@ -85,8 +100,160 @@ def _make_loader(path: str) -> type:
     return _Loader
 
 
+# --- the one-pass loader for plain documents ---------------------------------------------------
+
+_NOT_PLAIN = object()
+_STR = "tag:yaml.org,2002:str"
+# Scalar tags built here; anything else (timestamps, binary, merge keys, explicit tags) is left
+# to PyYAML's own constructor, on the two-pass path.
+_SIMPLE_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:float",
+    }
+)
+
+
+def _load_plain(text: str, path: str) -> Any:
+    """Build a plain document straight from the parser's events, in one pass.
+
+    The two-pass path walks the events once to refuse deep nesting and alias bombs, then lets
+    libyaml compose a node tree that PyYAML's constructor turns into data: three walks of every
+    value, and most of a large story's load time. Scene files are plain data (mappings,
+    sequences, scalars, no anchors or tags), so here the events are walked once, with the same
+    depth check on the same events, and the same data is built: the same implicit types
+    (PyYAML's resolver and constructors), `MarkedDict`/`MarkedList` with the same marks.
+
+    Returns `_NOT_PLAIN` for anything else (anchors, aliases, tags, merge keys, several
+    documents, a collection as a key, a duplicate key, a syntax error): the two-pass path then
+    loads the file and raises its own errors, so every outcome is what it always was.
+    """
+    loader = _loaders()[0](text)
+    try:
+        return _build_plain(loader, path)
+    except YamlProblem:
+        raise
+    except Exception:  # noqa: BLE001 - whatever went wrong, the two-pass path says it properly
+        return _NOT_PLAIN
+    finally:
+        _dispose(loader)
+
+
+def _build_plain(loader: Any, path: str) -> Any:  # noqa: C901, PLR0912, PLR0915 - one hot loop
+    import yaml
+
+    get_event = loader.get_event
+    resolve = loader.resolve
+    constructors = loader.yaml_constructors
+    scalar_node = yaml.ScalarNode
+    scalar_event = yaml.ScalarEvent
+    mapping_start, mapping_end = yaml.MappingStartEvent, yaml.MappingEndEvent
+    sequence_start, sequence_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+    document_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+    alias = yaml.AliasEvent
+    tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+    no_key = _NOT_PLAIN
+    # The open collections, innermost last; for a mapping, the key waiting for its value.
+    open_: list[Any] = []
+    keys: list[Any] = []
+    key_marks: list[Any] = []
+    root: Any = None
+    documents = 0
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            if event.anchor is not None or event.tag is not None:
+                return _NOT_PLAIN
+            value = event.value
+            implicit = event.implicit
+            if implicit[0]:
+                tag = tags.get((value, implicit))
+                if tag is None:
+                    tag = tags[(value, implicit)] = resolve(scalar_node, value, implicit)
+            else:
+                tag = _STR
+            if tag != _STR:
+                if tag not in _SIMPLE_TAGS:
+                    return _NOT_PLAIN
+                value = constructors[tag](
+                    loader,
+                    scalar_node(tag, value, event.start_mark, event.end_mark, event.style),
+                )
+            if not open_:
+                root = value
+                continue
+            parent = open_[-1]
+            start = event.start_mark
+            if keys[-1] is None:  # a sequence
+                parent.append(value)
+                parent.item_marks.append(Mark(path, start.line + 1, start.column + 1))
+            elif keys[-1] is no_key:  # a mapping's key
+                if value in parent:
+                    return _NOT_PLAIN  # a duplicate: the two-pass path reports it
+                keys[-1] = value
+                key_marks[-1] = start
+            else:  # a mapping's value
+                key = keys[-1]
+                parent[key] = value
+                at = key_marks[-1]
+                parent.key_marks[key] = Mark(path, at.line + 1, at.column + 1)
+                keys[-1] = no_key
+        elif kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag is not None:
+                return _NOT_PLAIN
+            if len(open_) >= MAX_DEPTH:
+                raise _too_deep(path, event)
+            start = event.start_mark
+            mark = Mark(path, start.line + 1, start.column + 1)
+            if kind is mapping_start:
+                child: Any = MarkedDict()
+                child.mark = mark
+                child.key_marks = {}
+                child_key: Any = no_key
+            else:
+                child = MarkedList()
+                child.mark = mark
+                child.item_marks = []
+                child_key = None
+            if open_:
+                parent = open_[-1]
+                if keys[-1] is None:
+                    parent.append(child)
+                    parent.item_marks.append(mark)
+                elif keys[-1] is no_key:
+                    return _NOT_PLAIN  # a collection as a key
+                else:
+                    key = keys[-1]
+                    parent[key] = child
+                    at = key_marks[-1]
+                    parent.key_marks[key] = Mark(path, at.line + 1, at.column + 1)
+                    keys[-1] = no_key
+            else:
+                root = child
+            open_.append(child)
+            keys.append(child_key)
+            key_marks.append(None)
+        elif kind is mapping_end or kind is sequence_end:
+            open_.pop()
+            keys.pop()
+            key_marks.pop()
+        elif kind is alias:
+            return _NOT_PLAIN
+        elif kind is document_start:
+            documents += 1
+            if documents > 1:
+                return _NOT_PLAIN
+        elif event is None or kind is stream_end:
+            return root
+
+
 def _check_events(text: str, path: str) -> None:
     """Refuse deep nesting and alias bombs by walking parser events, which builds nothing."""
+    import yaml
+
     if "&" in text:
         _check_events_with_anchors(text, path)
         return
@@ -96,7 +263,7 @@ def _check_events(text: str, path: str) -> None:
     closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     end = yaml.StreamEndEvent
     depth = 0
-    parser = _EventParser(text)
+    parser = _loaders()[1](text)
     get_event = parser.get_event
     try:
         while True:
@@ -121,10 +288,12 @@ def _check_events_with_anchors(text: str, path: str) -> None:
     parent. A few aliases of aliases can describe billions of nodes, which is what a walker
     (a schema validator, a dump) would visit.
     """
+    import yaml
+
     sizes: dict[str, int] = {}
     stack: list[list[int | str | None]] = [[0, None]]
     expanded = aliases = 0
-    parser = _EventParser(text)
+    parser = _loaders()[1](text)
     try:
         while True:
             event = parser.get_event()
@@ -183,6 +352,8 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
     Returns plain data where every mapping is a `MarkedDict` and every sequence a `MarkedList`.
     Raises `YamlProblem` with a place and a plain message for anything unreadable or hostile.
     """
+    import yaml
+
     path = display or str(file)
     try:
         if not file.is_file():
@@ -204,6 +375,9 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
         raise YamlProblem(Mark(path, line), "file is not valid UTF-8 text") from None
     text = text.removeprefix("\ufeff")
     try:
+        data = _load_plain(text, path)
+        if data is not _NOT_PLAIN:
+            return data
         _check_events(text, path)
         return yaml.load(text, Loader=_make_loader(path))  # noqa: S506 - a SafeLoader subclass
     except YamlProblem:

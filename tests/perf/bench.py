@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -143,6 +144,30 @@ def bench_step(story_dir: Path, report: dict[str, object]) -> None:
     report["bare_trigger_us"] = round(base / steps * 1e6, 1)
     report["step_ratio"] = round(ours / base, 2)
 
+    # Where a step's time goes: the same walk, each part timed on its own (medians of 3).
+    parts: dict[str, list[float]] = {"orders": [], "choose": [], "radio": []}
+    clock = time.perf_counter
+    for _ in range(3):
+        spent = dict.fromkeys(parts, 0.0)
+        engine = Engine.new(story, 7)
+        for _ in range(steps):
+            if engine.ending is not None:
+                engine = Engine.new(story, 7)
+            t0 = clock()
+            views = [v for v in engine.orders() if v.enabled]
+            t1 = clock()
+            engine.choose(rng.choice(views).index)
+            t2 = clock()
+            engine.radio()
+            t3 = clock()
+            spent["orders"] += t1 - t0
+            spent["choose"] += t2 - t1
+            spent["radio"] += t3 - t2
+        for name, seconds in spent.items():
+            parts[name].append(seconds)
+    for name, values in parts.items():
+        report[f"step_{name}_us"] = round(statistics.median(values) / steps * 1e6, 1)
+
 
 # --- the shipped story: playtest and saves -------------------------------------------------
 
@@ -198,6 +223,66 @@ def bench_saves(report: dict[str, object]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# --- soak: many whole games -----------------------------------------------------------------
+
+SOAK_RUNS = 10_000
+
+
+def bench_soak(report: dict[str, object], runs: int = SOAK_RUNS) -> None:
+    """Seeded random playthroughs of the shipped story, start to ending, as a front end drives
+    the engine: orders and radio at every step, and now and then an order given and taken back,
+    which must leave the game (and what the radio says) exactly as it was. Any exception, any
+    game that stalls or runs past the playtest's step limit, any undo that does not restore the
+    game is an error."""
+    from game.engine.loader import load_story
+    from game.engine.playtest import MAX_STEPS
+    from game.engine.runtime import Engine
+    from game.paths import scenes_dir
+
+    story = load_story(scenes_dir())
+    engine = Engine.new(story, 0)
+    errors: list[str] = []
+    steps = 0
+    started = time.perf_counter()
+    for run in range(runs):
+        try:
+            steps += _soak_game(engine, run, MAX_STEPS)
+        except Exception as exc:  # noqa: BLE001 - count it, keep the first few
+            if len(errors) < 5:
+                errors.append(f"seed {run}: {type(exc).__name__}: {exc}")
+            else:
+                errors.append("")
+    report["soak_s"] = round(time.perf_counter() - started, 1)
+    report["soak_runs"] = runs
+    report["soak_steps"] = steps
+    report["soak_errors"] = len(errors)
+    if errors:
+        report["soak_first_errors"] = [e for e in errors if e]
+
+
+def _soak_game(engine: Any, seed: int, max_steps: int) -> int:
+    engine.reset(seed)
+    chooser = random.Random(f"soak:{seed}")
+    for step in range(max_steps):
+        if engine.ending is not None:
+            return step
+        views = [v for v in engine.orders() if v.enabled]
+        if not views:
+            raise RuntimeError(f"no order can be given in '{engine.state.scene}'")
+        heard = [line.text for line in engine.radio()]
+        index = chooser.choice(views).index
+        if chooser.random() < 0.05:
+            before = engine.state.to_dict()
+            engine.choose(index)
+            engine.radio()
+            if not engine.undo() or engine.state.to_dict() != before:
+                raise RuntimeError(f"undo did not restore the game in '{before['scene']}'")
+            if [line.text for line in engine.radio()] != heard:
+                raise RuntimeError(f"the radio changed across an undo in '{before['scene']}'")
+        engine.choose(index)
+    raise RuntimeError(f"no ending after {max_steps} orders")
+
+
 # --- the console, in a real terminal --------------------------------------------------------
 
 MINIMAL_APP = """
@@ -232,6 +317,17 @@ def _time_to_screen(command: str, needle: str, session: str, timeout: float = 20
         _tmux("kill-session", "-t", session)
 
 
+def _env(scratch: Path) -> str:
+    """The environment both commands run in: the game's folders in the scratch directory, and
+    Python's bytecode cache on (in the scratch directory). With PYTHONDONTWRITEBYTECODE set,
+    as some shells set it, the game's own modules would be compiled afresh on every start
+    while Textual's came precompiled with the install: that would time the compiler, not us."""
+    return (
+        f"env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX={scratch / 'pycache'}"
+        f" HANDLER_ONE_CONFIG_DIR={scratch / 'config'} HANDLER_ONE_CACHE_DIR={scratch / 'cache'}"
+    )
+
+
 def bench_startup(report: dict[str, object], scratch: Path) -> None:
     if not shutil.which("tmux"):
         report["startup_ratio"] = None
@@ -239,16 +335,14 @@ def bench_startup(report: dict[str, object], scratch: Path) -> None:
         return
     minimal = scratch / "minimal.py"
     minimal.write_text(MINIMAL_APP)
-    env = (
-        f"env HANDLER_ONE_CONFIG_DIR={scratch / 'config'} HANDLER_ONE_CACHE_DIR={scratch / 'cache'}"
-    )
+    env = _env(scratch)
     game = f"{env} {sys.executable} -m game --save-dir {scratch / 'saves'}"
-    base = f"{sys.executable} {minimal}"
+    base = f"{env} {sys.executable} {minimal}"
     ours_times, base_times = [], []
-    _time_to_screen(
-        game, "New game", "h1bench"
-    )  # fills the story cache once, as a player's first run does
-    for _ in range(5):
+    # A player's first run fills the story cache (and Python's bytecode cache); time the next.
+    _time_to_screen(game, "New game", "h1bench")
+    _time_to_screen(base, "minimal ready", "h1bench")
+    for _ in range(7):
         base_times.append(_time_to_screen(base, "minimal ready", "h1bench"))
         ours_times.append(_time_to_screen(game, "New game", "h1bench"))
     ours, base_median = statistics.median(ours_times), statistics.median(base_times)
@@ -262,10 +356,7 @@ def bench_idle_cpu(report: dict[str, object], scratch: Path) -> None:
         report["idle_cpu_percent"] = None
         return
     session = "h1idle"
-    env = (
-        f"env HANDLER_ONE_CONFIG_DIR={scratch / 'config'} HANDLER_ONE_CACHE_DIR={scratch / 'cache'}"
-    )
-    command = f"{env} {sys.executable} -m game --seed 1 --save-dir {scratch / 'saves'}"
+    command = f"{_env(scratch)} {sys.executable} -m game --seed 1 --save-dir {scratch / 'saves'}"
     _tmux("kill-session", "-t", session)
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True
@@ -277,15 +368,45 @@ def bench_idle_cpu(report: dict[str, object], scratch: Path) -> None:
         ):
             time.sleep(0.05)
         _tmux("send-keys", "-t", session, "n")
-        time.sleep(6)  # let the radio lines finish arriving
+        _wait_for_screen(session, "ORDERS")
+        # The opening radio takes longer than a minute to type out at the default speed; the
+        # player waiting for an order has heard it, so skip the typewriter (space writes every
+        # waiting line at once), then wait until the screen stops changing.
+        time.sleep(1)
+        _tmux("send-keys", "-t", session, "Space")
+        _wait_until_still(session)
         pid = int(_tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
         target = _python_child(pid)
+        command_line = Path(f"/proc/{target}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        if "python" not in command_line or "game" not in command_line:
+            raise RuntimeError(f"the pane's process is not the game: {command_line!r}")
         before = _cpu_seconds(target)
         time.sleep(10)
         after = _cpu_seconds(target)
         report["idle_cpu_percent"] = round((after - before) / 10 * 100, 2)
     finally:
         _tmux("kill-session", "-t", session)
+
+
+def _wait_for_screen(session: str, needle: str, timeout: float = 20.0) -> None:
+    deadline = time.time() + timeout
+    while needle not in _tmux("capture-pane", "-p", "-t", session):
+        if time.time() > deadline:
+            raise RuntimeError(f"'{needle}' never appeared")
+        time.sleep(0.05)
+
+
+def _wait_until_still(session: str, quiet: float = 1.5, timeout: float = 20.0) -> None:
+    """Until the pane shows the same screen for `quiet` seconds."""
+    deadline = time.time() + timeout
+    screen, since = _tmux("capture-pane", "-p", "-t", session), time.time()
+    while time.time() - since < quiet:
+        if time.time() > deadline:
+            raise RuntimeError("the screen never stopped changing")
+        time.sleep(0.1)
+        now = _tmux("capture-pane", "-p", "-t", session)
+        if now != screen:
+            screen, since = now, time.time()
 
 
 def _python_child(pid: int) -> int:
@@ -339,6 +460,7 @@ def main() -> int:
             ("startup", lambda: bench_startup(report, scratch)),
             ("idle", lambda: bench_idle_cpu(report, scratch)),
             ("log", lambda: bench_log_latency(report)),
+            ("soak", lambda: bench_soak(report)),
         ]
         for name, step in steps:
             print(f"measuring {name} ...", file=sys.stderr, flush=True)
@@ -348,21 +470,84 @@ def main() -> int:
                 report[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    report["notes"] = _notes(report)
     _table(report)
     print(json.dumps(report, sort_keys=True))
     return 0
+
+
+def _notes(report: dict[str, object]) -> list[str]:
+    """One sentence for each target missed (by how much, and why), and for a failed soak."""
+    notes: list[str] = []
+    for key, target in TARGETS.items():
+        value = report.get(key)
+        if not isinstance(value, int | float) or value <= target:
+            continue
+        over = f"{key} {value} is over its target {target} by {value / target - 1:.0%}"
+        notes.append(f"{over}: " + WHY.get(key, "see the table").format_map(_Missing(report)))
+    if report.get("soak_errors"):
+        notes.append(f"soak: {report['soak_errors']} of {report.get('soak_runs')} games failed")
+    for key in sorted(report):
+        if key.endswith("_error"):
+            notes.append(f"{key[: -len('_error')]} could not be measured: {report[key]}")
+    return notes
+
+
+WHY = {
+    "step_ratio": (
+        "a bare trigger is one transitions event ({bare_trigger_us} us); a step is such an event "
+        "with the engine's guard, prepare, branch and arrival callbacks inside it, a snapshot for "
+        "undo, and then what a front end shows: orders {step_orders_us} us, choose "
+        "{step_choose_us} us, radio {step_radio_us} us. Every scene of the generated story has a "
+        "36-word line at signal 2 whose static is rolled word by word from the seed, scene and "
+        "visit (crc32 per word, by design stable across save and load), so it is rendered anew "
+        "on every arrival; the rest of the radio and the orders come from per-story caches. "
+        "Closing the gap would take a cheaper mover than a transitions event (its own "
+        "dispatch is about half of choose) or static that is not decided per word"
+    ),
+    "cold_load_ratio": "see cold_load_s against parse_s",
+    "startup_ratio": (
+        "startup_s {startup_s} s against {minimal_app_s} s for a one-line Textual app. About "
+        "a third of the difference is importing the game beyond what Textual imports (the "
+        "engine's ~40 dataclasses, transitions, the console's widgets, and every tool module the "
+        "argument parser registers), two thirds the app's own start before the title shows "
+        "(Textual parsing the game's three stylesheets and its widgets' default CSS, themes, "
+        "composing the title screen); the story comes from the compiled cache in ~5 ms. "
+        "Closing it needs lazy stylesheets and screens in game/tui and lazy subcommand "
+        "registration in game/cli"
+    ),
+    "idle_cpu_percent": "the console kept working while waiting for an order",
+    "log_latency_ratio": (
+        "{log_latency_long_ms} ms against {log_latency_short_ms} ms with a short log"
+    ),
+}
+
+
+class _Missing(dict):  # type: ignore[type-arg]
+    """The report's values for the notes' placeholders ('?' where a measure is missing)."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def _table(report: dict[str, object]) -> None:
     print(f"{'measure':<34} {'value':>12}  target")
     for key in sorted(report):
         value = report[key]
+        if isinstance(value, list):
+            continue
         target = TARGETS.get(key)
         verdict = ""
         if target is not None and isinstance(value, int | float):
             verdict = f"<= {target}  {'ok' if value <= target else 'MISSED'}"
         shown = value if not isinstance(value, str) else value[:60]
         print(f"{key:<34} {shown!s:>12}  {verdict}")
+    for key in sorted(report):
+        value = report[key]
+        if isinstance(value, list) and value:
+            print(f"{key}:")
+            for item in value:
+                print(f"  - {item}")
 
 
 if __name__ == "__main__":

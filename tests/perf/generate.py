@@ -35,7 +35,7 @@ def generate(out: Path, scenes: int = 2000, words: int = 700_000, seed: int = 1)
     out.mkdir(parents=True, exist_ok=True)
     chapters = (scenes + SCENES_PER_CHAPTER - 1) // SCENES_PER_CHAPTER
     lines_per_scene = 8
-    words_per_line = max(3, words // max(1, scenes * (lines_per_scene + 3)))
+    words_per_line = _words_per_line(scenes, words, lines_per_scene)
     manifest = [
         "id: synthetic",
         "title: Synthetic",
@@ -74,6 +74,19 @@ def generate(out: Path, scenes: int = 2000, words: int = 700_000, seed: int = 1)
         for n in range(first, last):
             body += _scene(rng, n, scenes, lines_per_scene, words_per_line)
         (out / f"ch{chapter + 1:02d}.yaml").write_text("\n".join(body) + "\n")
+
+
+def _words_per_line(scenes: int, words: int, lines_per_scene: int) -> int:
+    """How long each radio line must be for the story to hold at least `words` words.
+
+    Per scene, what `handler-one stats` counts: the written radio lines and one branch line (an
+    engagement has two round lines and a warning instead, and its three orders are short), three
+    orders of nine words and a two-word title. The evidence and deductions add a little more, so
+    rounding up keeps the total at or above `words`.
+    """
+    fixed_per_scene = 3 * 9 + 2
+    lines = scenes * (lines_per_scene + 1)
+    return max(3, -(-(words - scenes * fixed_per_scene) // max(1, lines)))
 
 
 def _scene(rng: random.Random, n: int, total: int, lines: int, words: int) -> list[str]:
