@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -187,3 +191,74 @@ class FakeStore:
 
     def quickload(self, story: Story) -> SimpleNamespace:
         return self.load("quick", story)
+
+
+# --- a real terminal ---------------------------------------------------------------------------
+
+TMUX = shutil.which("tmux")
+SHELL = "env PS1='shell$ ' bash --norc --noprofile"
+
+
+def game_command() -> list[str]:
+    """How to start the game: the installed script beside this Python, else `python -m game`."""
+    script = Path(sys.executable).with_name("handler-one")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "game"]
+
+
+class Tmux:
+    """A tmux server on a private socket with one 100x30 session running `command`."""
+
+    def __init__(self, command: str = SHELL) -> None:
+        self.socket = f"handler-one-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.session = "t"
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX")}
+        self.run("new-session", "-d", "-s", self.session, "-x", "100", "-y", "30", command, env=env)
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run a tmux command against this server; its output."""
+        result = subprocess.run(
+            [TMUX, "-L", self.socket, *args],  # type: ignore[list-item]
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=env,
+            check=True,
+        )
+        return result.stdout
+
+    def keys(self, *keys: str) -> None:
+        """Press keys (tmux key names)."""
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def type(self, text: str) -> None:
+        """Type a line and press Enter."""
+        self.run("send-keys", "-t", self.session, "-l", text)
+        self.keys("Enter")
+
+    def screen(self) -> str:
+        """What the pane shows now."""
+        return self.run("capture-pane", "-p", "-t", self.session)
+
+    def show(self, fmt: str) -> str:
+        """A tmux format about the pane, e.g. '#{pane_pid}'."""
+        return self.run("display-message", "-p", "-t", self.session, fmt).strip()
+
+    def wait(self, condition: Callable[[str], bool], what: str, timeout: float = 15.0) -> str:
+        """Poll the screen until `condition` holds; fail with the screen after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if condition(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; the screen:\n{text}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        """Stop the server and everything in it."""
+        subprocess.run(
+            [TMUX, "-L", self.socket, "kill-server"],  # type: ignore[list-item]
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )

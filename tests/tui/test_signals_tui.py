@@ -9,11 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import signal
-import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,10 +19,19 @@ from textual.errors import NoWidget
 from game.engine.saves import SaveStore
 from game.tui.app import MIN_SIZE, TooSmall
 
-from .helpers import TUI_STORY, is_screen, make_app, screen_text, start_game, story, wait_for
-from .test_tmux import _command
+from .helpers import (
+    TMUX,
+    TUI_STORY,
+    Tmux,
+    game_command,
+    is_screen,
+    make_app,
+    screen_text,
+    start_game,
+    story,
+    wait_for,
+)
 
-TMUX = shutil.which("tmux")
 needs_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: no real terminal")
 TOO_SMALL = "Handler One needs at least 80×24; this terminal is"
 
@@ -126,53 +132,6 @@ async def test_a_stop_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path)
 # --- stop signals, in a real terminal -------------------------------------------------------
 
 
-class Tmux:
-    """A tmux server on a private socket with one 100x30 session running `command`."""
-
-    def __init__(self, command: str) -> None:
-        self.socket = f"handler-one-signals-{os.getpid()}-{time.monotonic_ns()}"
-        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX")}
-        self.run("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command, env=env)
-
-    def run(self, *args: str, env: dict[str, str] | None = None) -> str:
-        result = subprocess.run(
-            [TMUX, "-L", self.socket, *args],  # type: ignore[list-item]
-            capture_output=True,
-            text=True,
-            timeout=20,
-            env=env,
-            check=True,
-        )
-        return result.stdout
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
-
-    def show(self, fmt: str) -> str:
-        return self.run("display-message", "-p", "-t", "t", fmt).strip()
-
-    def wait(self, condition: Callable[[str], bool], what: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.screen()
-            if condition(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the screen:\n{text}")
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        subprocess.run(
-            [TMUX, "-L", self.socket, "kill-server"],  # type: ignore[list-item]
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-
-
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (read from /proc)."""
     found = []
@@ -217,10 +176,10 @@ def _game_with_an_unsaved_undo(terminal: Tmux, saves: Path) -> None:
 @needs_tmux
 def test_sigterm_in_a_real_terminal_autosaves_and_restores_the_terminal(tmp_path: Path) -> None:
     saves = tmp_path / "saves"
-    terminal = Tmux("env PS1='shell$ ' bash --norc --noprofile")
+    terminal = Tmux()
     try:
         terminal.wait(lambda s: "shell$" in s, "the shell")
-        command = [*_command(), "--save-dir", str(saves), str(TUI_STORY)]
+        command = [*game_command(), "--save-dir", str(saves), str(TUI_STORY)]
         config = shlex.quote(str(tmp_path / "config"))
         # stty runs straight after the app, before the shell's line editor touches the modes.
         terminal.run(
@@ -257,7 +216,7 @@ def test_sigterm_in_a_real_terminal_autosaves_and_restores_the_terminal(tmp_path
 @needs_tmux
 def test_closing_the_terminal_autosaves_and_the_app_exits(tmp_path: Path) -> None:
     saves = tmp_path / "saves"
-    command = [*_command(), "--save-dir", str(saves), str(TUI_STORY)]
+    command = [*game_command(), "--save-dir", str(saves), str(TUI_STORY)]
     config = shlex.quote(str(tmp_path / "config"))
     # The app is the pane's command: closing the pane hangs up its terminal (SIGHUP).
     terminal = Tmux(f"HANDLER_ONE_CONFIG_DIR={config} exec {shlex.join(command)}")
