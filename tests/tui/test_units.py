@@ -207,3 +207,29 @@ async def test_the_typewriter_reveals_a_line_a_little_at_a_time() -> None:
         assert log.plain_lines == []
         await wait_for(pilot, lambda: not log.busy, "both lines", timeout=10)
         assert log.plain_lines == ["HQ a line long enough to be typed out slowly", "HQ second"]
+
+
+def test_the_scrollback_holds_a_whole_session() -> None:
+    """The radio log's cap is above the most entries any played game writes to it (each scene's
+    lines, its divider, and the echoed order), so a session's start never scrolls away."""
+    import inspect
+    import random
+
+    from game.engine.loader import load_story
+    from game.engine.runtime import Engine
+    from game.paths import scenes_dir
+    from game.tui.widgets.radio_log import RadioLog
+
+    cap = inspect.signature(RadioLog.__init__).parameters["max_entries"].default
+    story = load_story(scenes_dir())
+    longest = 0
+    for seed in range(60):
+        engine, chooser, entries = Engine.new(story, seed), random.Random(seed), 0
+        while True:
+            entries += len(engine.radio()) + 2
+            if engine.ending is not None:
+                break
+            engine.choose(chooser.choice([v.index for v in engine.orders() if v.enabled]))
+        longest = max(longest, entries)
+    # Random play wanders; undo and loading add more. Keep a wide margin over what we saw.
+    assert longest * 3 < cap, (longest, cap)

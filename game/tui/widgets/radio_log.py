@@ -79,7 +79,7 @@ class RadioLog(ScrollView, can_focus=False):
     def __init__(
         self,
         *,
-        max_entries: int = 800,
+        max_entries: int = 5000,
         tag_width: int = 12,
         chars_per_second: float = 0.0,
         line_gap: float = 0.0,
