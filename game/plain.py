@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from typing import TextIO
 
 from game.engine.runtime import Engine, PilotView, RadioLine
+from game.stopping import stop_signals
 
 HELP = """Orders: type an order's number, or its command words (a unique prefix is enough).
 Other commands:
@@ -28,9 +29,6 @@ Other commands:
   quit      leave the game"""
 
 STATUS_MARK = {"active": "+", "wounded": "!", "missing": "?", "killed": "x"}
-
-
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 class Stopped(BaseException):
@@ -236,13 +234,8 @@ def stop_on_signals(mode: LineMode) -> Iterator[None]:
     stays ignored. The previous handlers come back on leaving.
     """
     previous: dict[int, object] = {}
-    for name in STOP_SIGNALS:
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
+    for signum in stop_signals():
         try:
-            if signal.getsignal(signum) is signal.SIG_IGN:
-                continue
             previous[signum] = signal.signal(signum, mode.on_signal)
         except (OSError, ValueError):  # not the main thread, or not settable here
             continue

@@ -36,6 +36,7 @@ from textual.widgets import Static
 
 from game.engine.model import Story
 from game.engine.runtime import Engine
+from game.stopping import stop_signals
 from game.tui.config import Settings, load_settings, save_settings
 from game.tui.screens.console import ConsoleScreen
 from game.tui.screens.title import TitleScreen
@@ -45,7 +46,6 @@ from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
 
 MIN_SIZE = (80, 24)
 """The smallest terminal the console is laid out for (columns, rows)."""
-STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_GRACE = 5.0
 """Seconds the app has to exit after a stop signal before the process ends itself (a closed
 terminal can make the last writes hang; the game is saved before this clock starts)."""
@@ -450,13 +450,8 @@ class HandlerApp(App[int]):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        for name in STOP_SIGNALS:
-            signum = getattr(signal, name, None)
-            if signum is None:
-                continue
+        for signum in stop_signals():
             try:
-                if signal.getsignal(signum) is signal.SIG_IGN:
-                    continue  # started under nohup (SIGHUP) or in the background (SIGINT)
                 loop.add_signal_handler(signum, self.stop_for_signal, signum)
             except (NotImplementedError, RuntimeError, ValueError, OSError):
                 continue

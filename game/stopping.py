@@ -1,0 +1,21 @@
+"""The signals that stop a game, shared by both front ends: each autosaves and exits on them."""
+
+from __future__ import annotations
+
+import signal
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def stop_signals() -> list[int]:
+    """The stop signals this platform has and the process was not started ignoring.
+
+    A signal ignored at start stays ignored: `nohup` ignores SIGHUP, and a shell ignores SIGINT
+    for a background job.
+    """
+    found: list[int] = []
+    for name in STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+            found.append(signum)
+    return found
