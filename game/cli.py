@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from game import __version__
@@ -194,9 +194,9 @@ def register(
     HANDLERS[name] = (configure, run, help_text)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
-    _register_tools()
+def build_parser(tools: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with the tool subcommands named in `tools` (all when None)."""
+    _register_tools(tools)
     parser = argparse.ArgumentParser(
         prog="handler-one",
         description="Handler One: you are the Handler; the radio is your only window.",
@@ -208,17 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_tools() -> None:
-    """Tool subcommands live in game.tools; each module registers itself when present."""
-    import importlib
+def _tool_modules() -> list[str]:
+    """The modules in game.tools, by name (each tool's command has its module's name)."""
     import pkgutil
 
-    try:
-        import game.tools as tools
-    except ImportError:
-        return
-    for module in pkgutil.iter_modules(tools.__path__):
-        loaded = importlib.import_module(f"game.tools.{module.name}")
+    import game.tools as tools
+
+    return [module.name for module in pkgutil.iter_modules(tools.__path__)]
+
+
+def _register_tools(only: Iterable[str] | None = None) -> None:
+    """Tool subcommands live in game.tools; each module registers itself when imported."""
+    import importlib
+
+    names = _tool_modules() if only is None else only
+    for name in names:
+        loaded = importlib.import_module(f"game.tools.{name}")
         setup = getattr(loaded, "register_command", None)
         if setup:
             setup(register)
@@ -227,7 +232,13 @@ def _register_tools() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: `handler-one [COMMAND] ...`; with no command, play."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    # Only the tool named on the command line is imported (all of them for --help): playing
+    # needs none, and importing them all cost ~55 ms of every start.
+    first = argv[0] if argv else ""
+    if first in ("-h", "--help"):
+        parser = build_parser()
+    else:
+        parser = build_parser([first] if first in _tool_modules() else [])
     if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["play", *argv]
     try:
