@@ -308,7 +308,8 @@ def check(node: Node, scope: Scope) -> Type:
                 if arg not in known:
                     hint = did_you_mean(arg, known)
                     raise ConditionError(
-                        f"'{function}' needs a {kind} id; no {kind} '{arg}'{hint}", column
+                        f"'{function}' needs {_article(kind)} {kind} id; no {kind} '{arg}'{hint}",
+                        column,
                     )
             return spec.result
         case Not(operand=operand, column=column):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -287,8 +287,3 @@ def plain_text(segments: tuple[Segment, ...] | list[Segment], static: str = "[st
     for segment in segments:
         out.append(static if segment.style == "static" else segment.text)
     return "".join(out)
-
-
-def lookup_in(values: Mapping[str, object]) -> Callable[[str], object]:
-    """A lookup over a mapping (missing names show as themselves in braces)."""
-    return lambda name: values.get(name, "{" + name + "}")
