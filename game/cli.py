@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from game import __version__
-from game.tools.common import UsageError, check_warp, load_or_exit, parse_sets, story_dir
+from game.tools.common import (
+    UsageError,
+    check_load,
+    check_warp,
+    load_or_exit,
+    parse_sets,
+    story_dir,
+)
 
 if TYPE_CHECKING:
     from game.plain import LineMode
@@ -80,9 +87,8 @@ def _play_plain(args: argparse.Namespace) -> int:
     story = load_or_exit(args.story, use_cache=not args.no_cache)
     store = SaveStore.resolve(args.save_dir)
     loaded = None
+    check_load(args)
     if args.load is not None:
-        if args.warp or args.set or args.seed is not None:
-            raise UsageError("--load resumes a saved game; leave out --seed, --warp and --set")
         try:
             loaded = store.load(args.load, story)
         except SaveError as exc:
@@ -136,12 +142,12 @@ def _hang_up(mode: LineMode) -> None:
 
 def _say_stopped(name: str, saved: object) -> None:
     """One line on stderr after a signal: what stopped the game and where it was saved."""
-    slot = getattr(saved, "slot", None)
-    where = f"; the game was autosaved as '{slot}'" if slot else ""
+    from game.stopping import stopped_message
+
     try:
         sys.stdout.flush()
         lead = "\n" if sys.stderr.isatty() else ""
-        print(f"{lead}handler-one: stopped by {name}{where}.", file=sys.stderr)
+        print(lead + stopped_message(name, getattr(saved, "slot", None)), file=sys.stderr)
     except (OSError, ValueError):
         pass
 

@@ -19,3 +19,10 @@ def stop_signals() -> list[int]:
         if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
             found.append(signum)
     return found
+
+
+def stopped_message(name: str, slot: str | None) -> str:
+    """The one line either front end prints after a stop signal: what stopped the game, and
+    the slot it was autosaved to, if any."""
+    where = f"; the game was autosaved as '{slot}'" if slot else ""
+    return f"handler-one: stopped by {name}{where}."

@@ -98,6 +98,16 @@ def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str
     return values
 
 
+def check_load(args: object) -> None:
+    """Refuse `--load` with anything that would start a new game instead (seed, warp, set)."""
+    if getattr(args, "load", None) is not None and (
+        getattr(args, "warp", None)
+        or getattr(args, "set", None)
+        or getattr(args, "seed", None) is not None
+    ):
+        raise UsageError("--load resumes a saved game; leave out --seed, --warp and --set")
+
+
 def check_warp(warp: str | None, story: Story) -> None:
     """Refuse a `--warp` to a scene the story does not have."""
     if warp and warp not in story.scenes:

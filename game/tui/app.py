@@ -36,7 +36,7 @@ from textual.widgets import Static
 
 from game.engine.model import Story
 from game.engine.runtime import Engine
-from game.stopping import stop_signals
+from game.stopping import stop_signals, stopped_message
 from game.tui.config import Settings, load_settings, save_settings
 from game.tui.screens.console import ConsoleScreen
 from game.tui.screens.title import TitleScreen
@@ -570,14 +570,13 @@ class HandlerApp(App[int]):
 
 def run_console(args: argparse.Namespace) -> int:
     """`handler-one play` in a terminal: load the story, then run the app. Returns the exit code."""
-    from game.tools.common import UsageError, check_warp, load_or_exit, parse_sets
+    from game.tools.common import check_load, check_warp, load_or_exit, parse_sets
 
     if getattr(args, "replay", None):  # transcripts replay in line mode
         from game.tools.playtest import play_for_authors
 
         return play_for_authors(args)
-    if args.load is not None and (args.warp or args.set or args.seed is not None):
-        raise UsageError("--load resumes a saved game; leave out --seed, --warp and --set")
+    check_load(args)
     story = load_or_exit(args.story, use_cache=not getattr(args, "no_cache", False))
     sets = parse_sets(args.set, story)
     check_warp(args.warp, story)
@@ -629,7 +628,6 @@ def _stopped(app: HandlerApp) -> int:
             name = signal.Signals(signum).name
         except ValueError:
             name = f"signal {signum}"
-        saved = f"; the game was autosaved as '{app.stop_saved}'" if app.stop_saved else ""
         with contextlib.suppress(OSError, ValueError):
-            print(f"handler-one: stopped by {name}{saved}.", file=sys.stderr)
+            print(stopped_message(name, app.stop_saved), file=sys.stderr)
     return 128 + signum
