@@ -29,10 +29,11 @@ from game.engine.conditions import (
     names_in,
 )
 from game.engine.diagnostics import Diagnostic, Mark
-from game.engine.model import Branch, Line, Order, Story, split_state
+from game.engine.model import Line, Order, Story, split_state
 from game.engine.playtest import (
     DEFAULT_MAX_STATES,
     Finding,
+    all_branches,
     all_orders,
     branch_targets,
     explore,
@@ -304,6 +305,7 @@ class Condition:
 
 
 def _lines_of(story: Story) -> Iterator[Line]:
+    # Scene by scene, in this order: usage() keeps the first place each id is asked about.
     for scene in story.scenes.values():
         yield from scene.radio
         for order in all_orders(story, scene.id):
@@ -317,23 +319,13 @@ def _lines_of(story: Story) -> Iterator[Line]:
                 yield from branch.radio
 
 
-def _branches_of(story: Story) -> Iterator[tuple[Branch, str]]:
-    for scene in story.scenes.values():
-        for order in all_orders(story, scene.id):
-            for branch in order.branches:
-                yield branch, scene.id
-        if scene.engagement is not None:
-            for branch in scene.engagement.after:
-                yield branch, scene.id
-
-
 def conditions(story: Story) -> Iterator[Condition]:
     """Every true/false condition: orders', branches' and radio lines'."""
     for scene in story.scenes.values():
         for order in all_orders(story, scene.id):
             if order.condition is not None:
                 yield Condition(order.condition, order.mark, f'the order "{order.say}"')
-    for branch, scene_id in _branches_of(story):
+    for branch, scene_id in all_branches(story):
         if branch.condition is not None:
             yield Condition(
                 branch.condition, branch.mark, f"a branch to '{branch.goto}' in '{scene_id}'"

@@ -46,14 +46,22 @@ def story_conditions(story: Story) -> Iterator[tuple[Node, str]]:
         for order in all_orders(story, scene.id):
             if order.condition is not None:
                 yield order.condition.tree, "order"
-            for branch in order.branches:
-                if branch.condition is not None:
-                    yield branch.condition.tree, "branch"
         if scene.engagement is not None:
             yield scene.engagement.danger.tree, "danger"
+    for branch, _ in all_branches(story):
+        if branch.condition is not None:
+            yield branch.condition.tree, "branch"
+
+
+def all_branches(story: Story) -> Iterator[tuple[Branch, str]]:
+    """Every branch written in the story (orders' and engagements' `after`), with its scene."""
+    for scene in story.scenes.values():
+        for order in all_orders(story, scene.id):
+            for branch in order.branches:
+                yield branch, scene.id
+        if scene.engagement is not None:
             for branch in scene.engagement.after:
-                if branch.condition is not None:
-                    yield branch.condition.tree, "branch"
+                yield branch, scene.id
 
 
 def all_orders(story: Story, scene_id: str) -> list[Order]:
