@@ -100,7 +100,9 @@ class HandlerApp(App[int]):
     """Handler One in the terminal."""
 
     TITLE = "Handler One"
-    CSS_PATH = ["app.tcss", "console.tcss", "screens.tcss"]
+    # The other screens bring their own stylesheets (CSS_PATH) when they first open, so
+    # start-up parses only what the title needs.
+    CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {OrdersProvider}
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", priority=True, show=False),
@@ -146,6 +148,11 @@ class HandlerApp(App[int]):
         self._signals: list[int] = []
         self._watchdog: threading.Timer | None = None
         super().__init__()
+        # Themes are chosen before the first stylesheet parse: choosing one after mount would
+        # parse every stylesheet a second time on the way to the title.
+        for theme in load_themes():
+            self.register_theme(theme)
+        self._apply_theme(self.settings.theme)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -160,9 +167,6 @@ class HandlerApp(App[int]):
         return TitleScreen()
 
     def on_mount(self) -> None:
-        for theme in load_themes():
-            self.register_theme(theme)
-        self._apply_theme(self.settings.theme)
         self._apply_motion()
         if self._start is not None:
             engine, self._start = self._start, None

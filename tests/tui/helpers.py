@@ -61,7 +61,8 @@ def make_app(
         story(story_path),
         save_dir=str(tmp_path / "saves"),
         seed=seed,
-        settings=Settings(speed, reduced_motion, theme),
+        # settings=None: read them from config_dir, as a real start does.
+        settings=kwargs.pop("settings", Settings(speed, reduced_motion, theme)),
         config_dir=tmp_path / "config",
         saves=access,
         cursor_blink=False,

@@ -199,8 +199,7 @@ async def test_settings_are_honoured_on_the_next_start(tmp_path: Path) -> None:
     (tmp_path / "config" / "settings.json").write_text(
         json.dumps({"text_speed": "fast", "reduced_motion": False, "theme": "nord"})
     )
-    app = make_app(tmp_path)
-    app.settings = load_settings(tmp_path / "config")
+    app = make_app(tmp_path, settings=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_game(pilot)
         assert app.theme == "nord"

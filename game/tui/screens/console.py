@@ -49,6 +49,8 @@ def _order_bindings() -> list[Binding]:
 class ConsoleScreen(Screen):
     """The main screen of a game."""
 
+    CSS_PATH = "console.tcss"
+
     AUTO_FOCUS = ""
     BINDINGS = [
         *_order_bindings(),

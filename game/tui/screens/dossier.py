@@ -57,6 +57,8 @@ def deductions_content(views: Sequence[DeductionView]) -> Content:
 class DossierScreen(ModalScreen[None]):
     """Evidence and deductions, side by side."""
 
+    CSS_PATH = "screens.tcss"
+
     BINDINGS = [
         Binding("escape,d,q", "dismiss", "close"),
         Binding("down,j", "scroll(1)", show=False),

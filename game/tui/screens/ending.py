@@ -46,6 +46,8 @@ class RollCall(Static):
 class EndingScreen(Screen[None]):
     """Dismissed with Enter or Esc (the app then returns to the title)."""
 
+    CSS_PATH = "screens.tcss"
+
     BINDINGS = [
         Binding("enter,escape,space", "finish", "back to title"),
     ]

@@ -75,6 +75,8 @@ def entry_content(entry: GlossaryEntry) -> Content:
 class GlossaryScreen(ModalScreen[None]):
     """Terms on the left (type to filter), the chosen one's text on the right."""
 
+    CSS_PATH = "screens.tcss"
+
     AUTO_FOCUS = "#glossary-filter"
     BINDINGS = [
         Binding("escape", "dismiss", "close"),

@@ -54,6 +54,8 @@ def help_content() -> Content:
 class HelpScreen(ModalScreen[None]):
     """A scrollable page of help."""
 
+    CSS_PATH = "screens.tcss"
+
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "dismiss", "close"),
         Binding("down,j", "scroll(1)", show=False),

@@ -31,6 +31,8 @@ ITEMS = (
 class PauseMenu(ModalScreen[str | None]):
     """A list of actions; choosing one closes the menu and does it."""
 
+    CSS_PATH = "screens.tcss"
+
     AUTO_FOCUS = "#pause-menu"
     BINDINGS = [Binding("escape", "dismiss", "resume")]
 

@@ -57,6 +57,8 @@ def suggest_slot(title: str) -> str:
 class _SlotScreen(ModalScreen[None]):
     """What the save and load screens share: the list of slots and deleting one."""
 
+    CSS_PATH = "screens.tcss"
+
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("delete,x", "delete", "delete"),

@@ -24,6 +24,8 @@ LABELS = {"speed": "Text speed", "motion": "Reduced motion", "theme": "Theme", "
 class SettingsScreen(ModalScreen[None]):
     """Up/down picks a setting; left/right (or Enter, or a click) changes it."""
 
+    CSS_PATH = "screens.tcss"
+
     AUTO_FOCUS = "#settings-list"
     BINDINGS = [
         Binding("escape", "dismiss", "close"),

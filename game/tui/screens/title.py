@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from game.paths import assets_dir
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from game.tui.app import HandlerApp
 
 FALLBACK_ART = "HANDLER ONE"
+KEYS_HINT = "↑↓ enter choose · ? help · g glossary · ^p palette · ^q quit"
 MENU = (
     ("new", "New game", "n"),
     ("continue", "Continue", "c"),
@@ -68,7 +69,10 @@ class TitleScreen(Screen):
             with Center():
                 yield OptionList(*self._options(), id="menu")
             yield Static("", id="title-detail")
-        yield Footer(compact=True)
+        # The menu shows its own keys; a fixed line names the rest. (A Footer here would be
+        # rebuilt on every binding refresh and cost more of the start-up than the rest of the
+        # screen.)
+        yield Static(Content(KEYS_HINT), id="title-keys")
 
     def _options(self) -> list[Option]:
         continue_ok = self._latest() is not None
