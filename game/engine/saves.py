@@ -33,13 +33,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from game import __version__
 from game.engine.model import FIXED_SPEAKERS, PILOT_STATUSES, Story
-from game.engine.runtime import Engine
 from game.engine.state import GameState
 from game.engine.text import interpolate, plain_text, render
+
+if TYPE_CHECKING:
+    # Listing saves (the title screen does, before anything is played) needs no runtime; it is
+    # imported by `resume`, when a save is loaded.
+    from game.engine.runtime import Engine
 
 FORMAT = "handler-one-save"
 FORMAT_VERSION = 1
@@ -477,6 +481,8 @@ def resume(story: Story, state: GameState, same_story: bool) -> tuple[Engine, st
 
     Raises `_Damaged` when the save claims to be from this very story yet names things it lacks.
     """
+    from game.engine.runtime import Engine
+
     fitted, missing = fit_state(state, story)
     if not missing:
         engine = Engine(story, fitted)

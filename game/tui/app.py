@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -35,14 +35,17 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from game.engine.model import Story
-from game.engine.runtime import Engine
 from game.stopping import stop_signals, stopped_message
 from game.tui.config import Settings, load_settings, save_settings
-from game.tui.screens.console import ConsoleScreen
 from game.tui.screens.title import TitleScreen
 from game.tui.session import GameSession
 from game.tui.store import SaveAccess, open_store
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
+
+if TYPE_CHECKING:
+    # The engine's runtime and the console load with the first game, not before the title.
+    from game.engine.runtime import Engine
+    from game.tui.screens.console import ConsoleScreen
 
 MIN_SIZE = (80, 24)
 """The smallest terminal the console is laid out for (columns, rows)."""
@@ -75,6 +78,8 @@ class OrdersProvider(Provider):
     """The command palette's orders: every order the console offers now."""
 
     def _orders(self) -> list[tuple[str, Any]]:
+        from game.tui.screens.console import ConsoleScreen
+
         screen = self.screen
         if not isinstance(screen, ConsoleScreen) or screen.engine.ending is not None:
             return []
@@ -148,8 +153,8 @@ class HandlerApp(App[int]):
         self._signals: list[int] = []
         self._watchdog: threading.Timer | None = None
         super().__init__()
-        # Themes are chosen before the first stylesheet parse: choosing one after mount would
-        # parse every stylesheet a second time on the way to the title.
+        # The theme is chosen before the first stylesheet parse: choosing it on mount cost the
+        # title's first paint one more full parse of every stylesheet.
         for theme in load_themes():
             self.register_theme(theme)
         self._apply_theme(self.settings.theme)
@@ -213,6 +218,8 @@ class HandlerApp(App[int]):
 
     @property
     def console_screen(self) -> ConsoleScreen | None:
+        from game.tui.screens.console import ConsoleScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, ConsoleScreen):
                 return screen
@@ -225,6 +232,8 @@ class HandlerApp(App[int]):
 
     def new_game(self) -> None:
         """Start a new game (at --warp, with --set presets, when given)."""
+        from game.engine.runtime import Engine
+
         self.to_title()
         engine = Engine.new(self.story, self._new_seed(), warp=self.warp, sets=self.sets)
         self.begin(engine, 0.0, None)
@@ -232,6 +241,8 @@ class HandlerApp(App[int]):
 
     def begin(self, engine: Engine, play_seconds: float, note: str | None) -> None:
         """Open the console on an engine."""
+        from game.tui.screens.console import ConsoleScreen
+
         self.session = GameSession(engine, play_seconds)
         self.push_screen(ConsoleScreen(self.session, note))
 

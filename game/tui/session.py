@@ -7,8 +7,10 @@ notes when the engine has entered a new scene so the console can autosave after 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from game.engine.runtime import Engine
+if TYPE_CHECKING:
+    from game.engine.runtime import Engine
 
 
 class GameSession:

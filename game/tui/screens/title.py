@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.binding import Binding
@@ -30,12 +30,15 @@ MENU = (
 
 
 def title_art() -> str:
-    """The title art from assets/title.txt (plain text; never parsed as markup)."""
+    """The title art from assets/title.txt (plain text; never parsed as markup), every line
+    padded to the widest so that centring the text centres the art as one block."""
     try:
         text = (assets_dir() / "title.txt").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return FALLBACK_ART
-    return text.rstrip("\n") or FALLBACK_ART
+    lines = text.rstrip("\n").splitlines()
+    width = max((len(line) for line in lines), default=0)
+    return "\n".join(line.ljust(width) for line in lines) or FALLBACK_ART
 
 
 class TitleScreen(Screen):
@@ -52,14 +55,20 @@ class TitleScreen(Screen):
         Binding("question_mark,f1", "app.help", "help", key_display="?"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The newest game in progress, read once per showing of the title: the menu, its
+        # detail line and the `c` binding's check all ask, and each read opens every save.
+        self._latest_save: Any | None = None
+
     @property
     def app_(self) -> HandlerApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self):  # noqa: ANN201
+        self._latest_save = self._read_latest()
         with Vertical(id="title-box"):
-            with Center():
-                yield Static(Content(title_art()), id="title-art")
+            yield Static(Content(title_art()), id="title-art")
             yield Static(
                 Content(
                     f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."
@@ -75,7 +84,7 @@ class TitleScreen(Screen):
         yield Static(Content(KEYS_HINT), id="title-keys")
 
     def _options(self) -> list[Option]:
-        continue_ok = self._latest() is not None
+        continue_ok = self._latest_save is not None
         saves_ok = self.app_.saves.available
         options = []
         for key, label, letter in MENU:
@@ -84,19 +93,19 @@ class TitleScreen(Screen):
             options.append(Option(prompt, id=key, disabled=disabled))
         return options
 
-    def _latest(self):  # noqa: ANN202
+    def _read_latest(self) -> Any | None:
         try:
             return self.app_.latest_save()
         except Exception:  # noqa: BLE001
             return None
 
     def on_screen_resume(self) -> None:
-        self.refresh_menu()
-
-    def on_mount(self) -> None:
+        """Also runs when the title first shows, so the menu and detail line are set here."""
         self.refresh_menu()
 
     def refresh_menu(self) -> None:
+        """Read the saves again and update the menu, its detail line and the bindings."""
+        self._latest_save = self._read_latest()
         self.refresh_bindings()
         menu = self.query_one("#menu", OptionList)
         highlighted = menu.highlighted
@@ -105,7 +114,7 @@ class TitleScreen(Screen):
             menu.highlighted = highlighted
         else:
             menu.action_first()
-        latest = self._latest()
+        latest = self._latest_save
         detail = self.query_one("#title-detail", Static)
         if latest is not None:
             detail.update(
@@ -126,7 +135,7 @@ class TitleScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters:
-            if parameters[0] == "continue" and self._latest() is None:
+            if parameters[0] == "continue" and self._latest_save is None:
                 return None
             if parameters[0] == "load" and not self.app_.saves.available:
                 return None
