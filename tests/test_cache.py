@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from game.engine import cache
+from game.engine import cache, loader
 from game.engine.diagnostics import StoryError
 from game.engine.runtime import Engine
 
@@ -32,12 +34,26 @@ def test_a_warm_load_is_a_hit_and_plays_the_same(
     def no_yaml(*args, **kwargs):
         raise AssertionError("a warm load must not read the YAML")
 
-    monkeypatch.setattr(cache, "load_story", no_yaml)
+    monkeypatch.setattr(loader, "load_story", no_yaml)
     warm = cache.load_story_cached(mini_copy, folder)
     assert isinstance(warm.scenes, cache.LazyScenes)
     assert warm.states() == cold.states()
     assert warm.content_hash == cold.content_hash
     assert _play(warm) == _play(cold)
+
+
+def test_a_warm_load_imports_neither_the_loader_nor_yaml(mini_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    cache.load_story_cached(mini_copy, folder)
+    code = (
+        "import sys; from pathlib import Path; from game.engine import cache; "
+        f"cache.load_story_cached({str(mini_copy)!r}, Path({str(folder)!r})); "
+        "print(sorted(m for m in ('game.engine.loader', 'yaml') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
 
 
 def test_editing_a_scene_file_misses(mini_copy: Path, tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ from game import __version__
 from game.engine import model
 from game.engine.conditions import Expression, Scope, compile_expression
 from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.files import default_map_dirs, story_files
 from game.engine.format import FORMAT_VERSION
-from game.engine.loader import _find_files, default_map_dirs, load_story
 
 CACHE_FORMAT = 3
 _CLASSES: dict[str, type] = {
@@ -64,7 +64,7 @@ def cache_key(root: Path, map_dirs: tuple[Path, ...] | None = None) -> str:
     """A hash of everything a compiled story depends on."""
     digest = hashlib.sha256(f"{__version__}:{FORMAT_VERSION}:{CACHE_FORMAT}".encode())
     root = Path(root)
-    for path in _find_files(root):
+    for path in story_files(root):
         with contextlib.suppress(OSError):
             digest.update(
                 b"\0scene\0" + os.fsencode(path.relative_to(root)) + b"\0" + path.read_bytes()
@@ -87,6 +87,8 @@ def load_story_cached(root: Path | str, cache_dir: Path | None = None) -> model.
     cached = _read(path, key, root)
     if cached is not None:
         return cached
+    from game.engine.loader import load_story  # only on a miss: a hit needs no YAML
+
     story = load_story(root)
     with contextlib.suppress(OSError):
         _write(path, key, story)

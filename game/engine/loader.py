@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from game.engine.conditions import ConditionError, Expression, Scope, Value, compile_expression
 from game.engine.diagnostics import Diagnostic, Mark, StoryError, did_you_mean, display_path
+from game.engine.files import MAX_FILES, default_map_dirs, story_files
 from game.engine.format import LINE_KEYS, OBJECTS
 from game.engine.model import (
     EVIDENCE_SOURCES,
@@ -49,7 +49,6 @@ from game.engine.text import placeholders, sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList, YamlProblem, load_yaml
 
 MANIFEST = "story.yaml"
-MAX_FILES = 5000
 MAX_TEXT = 20_000
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 STORY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -809,28 +808,6 @@ def _scene(ctx: _Context, data: MarkedDict, chapter: int) -> Scene | None:
 # --- the whole folder ---------------------------------------------------------------------------
 
 
-def _find_files(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        # A folder named like a scene file is almost certainly a mistake: report it as a file.
-        misnamed = [d for d in dirs if d.endswith((".yaml", ".yml"))]
-        dirs[:] = [d for d in dirs if d not in misnamed]
-        for name in sorted([*files, *misnamed]):
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                found.append(Path(folder) / name)
-                if len(found) > MAX_FILES:
-                    return found
-    return found
-
-
-def default_map_dirs(root: Path) -> tuple[Path, ...]:
-    """Where maps are looked for: the story's own `maps/`, then the game's assets."""
-    from game.paths import assets_dir
-
-    return (root / "maps", assets_dir() / "maps")
-
-
 def load_story(root: Path | str, map_dirs: Iterable[Path] | None = None) -> Story:
     """Load and compile the story in `root`; raises `StoryError` listing every problem.
 
@@ -888,7 +865,7 @@ def _check_story(
             "story.yaml is missing; every story folder needs one (see scenes/README.md)",
         )
         return None, ctx.diagnostics
-    paths = _find_files(root)
+    paths = story_files(root)
     if len(paths) > MAX_FILES:
         ctx.error(Mark(str(root)), "E002", f"more than {MAX_FILES} YAML files under this folder")
         return None, ctx.diagnostics
