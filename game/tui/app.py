@@ -482,6 +482,20 @@ class HandlerApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, OSError):
                 loop.remove_signal_handler(signum)
 
+    def keep_unsaved(self) -> None:
+        """Autosave when orders were given (or taken back) since the last save, so Continue
+        finds the game exactly as it was left. Every scene autosaves; an undo does not."""
+        if self.unsaved():
+            self.autosave()
+
+    def quit_game(self) -> None:
+        """Quit (ctrl+q, or Quit game in the pause menu), keeping the game as it was left."""
+        self.keep_unsaved()
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        self.quit_game()
+
     def stop_for_signal(self, signum: int) -> None:
         """Autosave if orders were given since the last save, then exit with 128 + signum.
 

@@ -115,6 +115,34 @@ async def test_a_stop_signal_autosaves_an_unsaved_game_and_exits_143(tmp_path: P
     assert len(_autosaves(saves)) == 3
 
 
+@pytest.mark.parametrize("leave", ["ctrl+q", "pause menu quit", "pause menu title"])
+async def test_leaving_after_an_undo_autosaves_the_game_as_left(tmp_path: Path, leave: str) -> None:
+    saves = tmp_path / "saves"
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_game(pilot)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
+        assert _newest_log(saves) != []
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
+        if leave == "ctrl+q":
+            await pilot.press("ctrl+q")
+        else:
+            await pilot.press("escape")
+            await wait_for(pilot, is_screen(app, "PauseMenu"), "the pause menu")
+            # The last two items: Quit to title, Quit game.
+            await pilot.press("end", *(["up"] if leave == "pause menu title" else []), "enter")
+            if leave == "pause menu title":
+                await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
+                assert "Continue" in screen_text(app)
+        await pilot.pause()
+    if leave != "pause menu title":
+        assert app.return_code == 0
+    assert len(_autosaves(saves)) == 3
+    assert _newest_log(saves) == []
+
+
 async def test_a_stop_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path) -> None:
     saves = tmp_path / "saves"
     app = make_app(tmp_path)

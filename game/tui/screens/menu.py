@@ -77,6 +77,7 @@ def run_choice(app: HandlerApp, choice: str | None) -> None:
     elif choice == "help":
         app.action_help()
     elif choice == "title":
+        app.keep_unsaved()
         app.to_title()
     elif choice == "quit":
-        app.exit(0)
+        app.quit_game()
