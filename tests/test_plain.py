@@ -50,7 +50,7 @@ def test_random_input_reaches_an_ending_and_is_byte_identical() -> None:
 def test_bad_input_gets_a_hint_and_the_prompt_again() -> None:
     result = run("play", "--plain", "--seed", "1", str(MINI), stdin="fly\n7\n\nledger\n")
     out = result.stdout
-    assert "No order answers to 'fly'. Words here: ask, close, name, report, status." in out
+    assert "No order answers to 'fly'. Words here: ask, close, name, report, sitrep." in out
     assert "There is no order 7; choose 1 to 3." in out
     assert "Type an order's number, or 'help'." in out
     assert "Not now: Nothing to connect yet." in out

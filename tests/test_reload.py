@@ -90,7 +90,7 @@ def test_reload_replays_when_the_scene_is_gone(story_dir: Path) -> None:
     edit(ch1, "goto: fight_two\n", "goto: fight_three\n")
     edit(ch1, "goto: fight_two\n", "goto: fight_three\n")
     edit(
-        ch1, "        words: [report, status]\n", "        if: trust > 4\n        words: [report]\n"
+        ch1, "        words: [report, sitrep]\n", "        if: trust > 4\n        words: [report]\n"
     )
     new, message = reload(engine2, load_story(story_dir))
     assert message is not None and "replayed 0 of 1 orders" in message

@@ -77,8 +77,8 @@ def test_typed_words_prefixes_and_hints(story) -> None:
     assert "Words here" in engine.choose_text("zzz").message
     outcome = engine.choose_text("ledger")
     assert not outcome.ok and "Nothing to connect yet" in outcome.message
-    assert engine.completions("st") == ["status"]
-    assert engine.choose_text("STAT").ok
+    assert engine.completions("si") == ["sitrep"]
+    assert engine.choose_text("SIT").ok
     assert engine.state.scene == "fight"
 
 

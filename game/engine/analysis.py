@@ -7,7 +7,7 @@
   there. When the search runs out of budget, states that might be dead ends by the static
   reasoning are reported as warnings instead.
 
-Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W020.
+Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W021.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from game.engine.conditions import (
     names_in,
 )
 from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.format import COMMAND_WORDS
 from game.engine.model import Line, Order, Story, split_state
 from game.engine.playtest import (
     DEFAULT_MAX_STATES,
@@ -425,6 +426,7 @@ def analyse(story: Story, *, max_states: int = VALIDATE_MAX_STATES) -> list[Diag
     out += _declarations(story)
     out += _impossible_conditions(story, ranges)
     out += _word_collisions(story)
+    out += _command_words(story)
     out += _dead_ends(story, ranges, reachable, max_states)
     return out
 
@@ -567,6 +569,27 @@ def _show_range(story: Story, name: str) -> str:
     low = "" if v.min is None else str(v.min)
     high = "" if v.max is None else str(v.max)
     return f"{low}..{high}" if (low or high) else "unbounded"
+
+
+def _command_words(story: Story) -> list[Diagnostic]:
+    """Typed words that line mode takes as its own commands (`COMMAND_WORDS`)."""
+    out: list[Diagnostic] = []
+    reported: set[tuple[Mark, str]] = set()
+    for state in story.states():
+        for order in story.orders_at(state):
+            for word in order.words:
+                if word not in COMMAND_WORDS or (order.mark, word) in reported:
+                    continue
+                reported.add((order.mark, word))
+                out.append(
+                    _warn(
+                        order.mark,
+                        "W021",
+                        f"the typed word '{word}' is a line-mode command: typed there it runs the "
+                        f'command, never "{_short(order.say)}"; choose another word',
+                    )
+                )
+    return out
 
 
 def _word_collisions(story: Story) -> list[Diagnostic]:

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 
 FORMAT_VERSION = 1
 
+COMMAND_WORDS = frozenset(
+    {"help", "status", "squad", "dossier", "undo", "quit", "exit", "save", "load", "saves"}
+)
+"""Words line mode (`handler-one play --plain`) keeps for itself: typed as the first word of a
+line they run a command, so an order's `words` cannot use them there (validate: W021)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -106,7 +112,10 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
     },
     "order": {
         "say": Field("text", True, "What Lena says over the link."),
-        "words": Field("words", doc="Words the player can type to give this order."),
+        "words": Field(
+            "words",
+            doc="Words the player can type to give this order; not line mode's commands (W021).",
+        ),
         "if": Field("condition", doc="When false the order is hidden (or disabled)."),
         "disabled": Field("text", doc="Show the order dimmed with this reason instead of hiding."),
         "effects": Field("effects", doc="Applied when the order is given."),
