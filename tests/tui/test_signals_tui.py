@@ -12,6 +12,7 @@ import shlex
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.errors import NoWidget
@@ -97,17 +98,25 @@ async def test_a_small_terminal_shows_a_message_and_recovers_when_enlarged(
 # --- stop signals, in the app ---------------------------------------------------------------
 
 
+async def _undo_an_autosaved_order(pilot: Any, saves: Path) -> None:
+    """New game, an order (autosaved with its scene), then undo: the game now differs from its
+    last save."""
+    app = pilot.app
+    await start_game(pilot)
+    await pilot.press("1")
+    await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
+    assert _newest_log(saves) != []
+    await pilot.press("ctrl+z")
+    await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
+    assert app.unsaved()
+
+
 async def test_a_stop_signal_autosaves_an_unsaved_game_and_exits_143(tmp_path: Path) -> None:
     saves = tmp_path / "saves"
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         assert signal.SIGTERM in app._signals  # the handlers are in the app's loop
-        await start_game(pilot)
-        await pilot.press("1")  # a scene: autosaved after the order
-        await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
-        await pilot.press("ctrl+z")  # undo: orders changed since the last save
-        await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
-        assert app.unsaved()
+        await _undo_an_autosaved_order(pilot, saves)
         app.stop_for_signal(signal.SIGTERM)
     assert app.return_code == 128 + signal.SIGTERM
     assert app.stop_saved == "auto-3"
@@ -120,12 +129,7 @@ async def test_leaving_after_an_undo_autosaves_the_game_as_left(tmp_path: Path, 
     saves = tmp_path / "saves"
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_game(pilot)
-        await pilot.press("1")
-        await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
-        assert _newest_log(saves) != []
-        await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
+        await _undo_an_autosaved_order(pilot, saves)
         if leave == "ctrl+q":
             await pilot.press("ctrl+q")
         else:
