@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Center
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
@@ -60,6 +60,7 @@ class TitleScreen(Screen):
         # The newest game in progress, read once per showing of the title: the menu, its
         # detail line and the `c` binding's check all ask, and each read opens every save.
         self._latest_save: Any | None = None
+        self._composed = False  # the first resume follows compose, which read the saves
 
     @property
     def app_(self) -> HandlerApp:
@@ -67,17 +68,17 @@ class TitleScreen(Screen):
 
     def compose(self):  # noqa: ANN201
         self._latest_save = self._read_latest()
-        with Vertical(id="title-box"):
-            yield Static(Content(title_art()), id="title-art")
-            yield Static(
-                Content(
-                    f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."
-                ),
-                id="title-tagline",
-            )
-            with Center():
-                yield OptionList(*self._options(), id="menu")
-            yield Static("", id="title-detail")
+        self._composed = True
+        yield Static(Content(title_art()), id="title-art")
+        yield Static(
+            Content(
+                f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."
+            ),
+            id="title-tagline",
+        )
+        with Center():
+            yield OptionList(*self._options(), id="menu")
+        yield Static(self._detail(), id="title-detail")
         # The menu shows its own keys; a fixed line names the rest. (A Footer here would be
         # rebuilt on every binding refresh and cost more of the start-up than the rest of the
         # screen.)
@@ -100,7 +101,10 @@ class TitleScreen(Screen):
             return None
 
     def on_screen_resume(self) -> None:
-        """Also runs when the title first shows, so the menu and detail line are set here."""
+        """Back on the title (a game left, a dialog closed): the saves may have changed."""
+        if self._composed:  # first shown: compose has just read them
+            self._composed = False
+            return
         self.refresh_menu()
 
     def refresh_menu(self) -> None:
@@ -114,19 +118,19 @@ class TitleScreen(Screen):
             menu.highlighted = highlighted
         else:
             menu.action_first()
+        self.query_one("#title-detail", Static).update(self._detail())
+
+    def _detail(self) -> Content:
+        """The line under the menu: what Continue would load, or why saving is off."""
         latest = self._latest_save
-        detail = self.query_one("#title-detail", Static)
         if latest is not None:
-            detail.update(
-                Content(
-                    f"Continue: Chapter {latest.chapter} · {latest.scene_title} · "
-                    f"{format_duration(latest.play_seconds)} played"
-                )
+            return Content(
+                f"Continue: Chapter {latest.chapter} · {latest.scene_title} · "
+                f"{format_duration(latest.play_seconds)} played"
             )
-        elif not self.app_.saves.available:
-            detail.update(Content(self.app_.saves.reason))
-        else:
-            detail.update(Content(""))
+        if not self.app_.saves.available:
+            return Content(self.app_.saves.reason)
+        return Content("")
 
     @on(OptionList.OptionSelected, "#menu")
     def _selected(self, event: OptionList.OptionSelected) -> None:
