@@ -18,14 +18,16 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from game import __version__
 from game.engine import model
-from game.engine.conditions import Expression, Scope, compile_expression
 from game.engine.diagnostics import Diagnostic, Mark
 from game.engine.files import default_map_dirs, story_files
 from game.engine.format import FORMAT_VERSION
+
+if TYPE_CHECKING:
+    from game.engine.conditions import Expression, Scope
 
 CACHE_FORMAT = 3
 _CLASSES: dict[str, type] = {
@@ -101,6 +103,8 @@ def load_story_cached(root: Path | str, cache_dir: Path | None = None) -> model.
 def encode_story(story: model.Story, key: str) -> bytes:
     """The story as a cache file: one JSON header line (tables and a scene index), then each
     scene's JSON, so a load decodes only the scenes a game visits."""
+    from game.engine.conditions import Expression
+
     paths: dict[str, int] = {}
 
     def encode(value: Any) -> Any:
@@ -191,7 +195,6 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
     view = memoryview(payload)[newline + 1 :]
     paths: list[str] = [str(p) for p in data["paths"]]
     body = data["story"]
-    scope_holder: list[Scope] = []
 
     def decode(value: Any) -> Any:
         if isinstance(value, list):
@@ -209,11 +212,26 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         return value
 
     compiled: dict[tuple[str, str], Expression] = {}
+    scope: list[Scope] = []  # built with the first condition: a story can be read without one
 
     def compile_cached(source: str, want: str) -> Expression:
         key = (source, want)
         if key not in compiled:
-            compiled[key] = compile_expression(source, scope_holder[0], want)  # type: ignore[arg-type]
+            from game.engine.conditions import Scope, compile_expression
+
+            if not scope:
+                scope.append(
+                    Scope(
+                        {name: v.type for name, v in variables.items()},
+                        {
+                            "scene": frozenset(blobs),
+                            "evidence": frozenset(evidence),
+                            "deduction": frozenset(deductions),
+                            "pilot": frozenset(pilots),
+                        },
+                    )
+                )
+            compiled[key] = compile_expression(source, scope[0], want)  # type: ignore[arg-type]
         return compiled[key]
 
     def table(name: str, key: Callable[[Any], Any]) -> dict[Any, Any]:
@@ -229,17 +247,6 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         (int(end) for _, _, end in data["scenes"]), default=0
     ):
         raise ValueError("scene index does not match the file")
-    scope_holder.append(
-        Scope(
-            {name: v.type for name, v in variables.items()},
-            {
-                "scene": frozenset(blobs),
-                "evidence": frozenset(evidence),
-                "deduction": frozenset(deductions),
-                "pilot": frozenset(pilots),
-            },
-        )
-    )
     return model.Story(
         id=str(body["id"]),
         title=str(body["title"]),

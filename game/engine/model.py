@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from game.engine.conditions import Expression, Type, Value
 from game.engine.diagnostics import Diagnostic, Mark
+
+if TYPE_CHECKING:
+    # Annotations only: a story read from the cache compiles a scene's conditions when the
+    # scene is first read, so the title screen can show before the condition parser loads.
+    from game.engine.conditions import Expression, Type, Value
 
 PilotStatus = Literal["active", "wounded", "missing", "killed"]
 PILOT_STATUSES: tuple[PilotStatus, ...] = ("active", "wounded", "missing", "killed")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from game.engine.conditions import Value
 from game.engine.model import Story
+
+if TYPE_CHECKING:
+    from game.engine.conditions import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,9 +71,7 @@ class TitleScreen(Screen):
         self._composed = True
         yield Static(Content(title_art()), id="title-art")
         yield Static(
-            Content(
-                f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."
-            ),
+            Content(f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."),
             id="title-tagline",
         )
         with Center():
