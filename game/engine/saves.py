@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from game import __version__
 from game.engine.model import FIXED_SPEAKERS, PILOT_STATUSES, Story
-from game.engine.state import GameState
-from game.engine.text import interpolate, plain_text, render
 
 if TYPE_CHECKING:
-    # Listing saves (the title screen does, before anything is played) needs no runtime; it is
-    # imported by `resume`, when a save is loaded.
+    # Listing saves (the title screen does, before anything is played) needs neither the
+    # runtime nor the game state: `load` and `resume` import them, and `_scene_title` the text
+    # pipeline, when a game is loaded or saved.
     from game.engine.runtime import Engine
+    from game.engine.state import GameState
 
 FORMAT = "handler-one-save"
 FORMAT_VERSION = 1
@@ -208,6 +208,8 @@ def squad_summary(engine: Engine) -> str:
 
 
 def _scene_title(engine: Engine) -> str:
+    from game.engine.text import interpolate, plain_text, render
+
     title = plain_text(render(interpolate(engine.scene.title, engine.var), None))
     if engine.round:
         title += f" (round {engine.round[0]} of {engine.round[1]})"
@@ -747,6 +749,8 @@ class SaveStore:
                 f"not '{story.id}'"
             )
         info = self._info(slot, path, doc, story)
+        from game.engine.state import GameState
+
         try:
             state = GameState.from_dict(doc["state"])
         except ValueError as exc:
