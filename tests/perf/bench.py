@@ -355,6 +355,7 @@ def _time_to_screen(command: str, needle: str, session: str, timeout: float = 20
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True
     )
+    pid = _tmux("list-panes", "-t", session, "-F", "#{pane_pid}").strip()
     try:
         while time.perf_counter() - started < timeout:
             if needle in _tmux("capture-pane", "-p", "-t", session):
@@ -363,6 +364,19 @@ def _time_to_screen(command: str, needle: str, session: str, timeout: float = 20
         raise RuntimeError(f"'{needle}' never appeared for: {command}")
     finally:
         _tmux("kill-session", "-t", session)
+        # The next start must not share the machine with this one's exit: the game autosaves
+        # and restores the terminal on SIGHUP (~0.2 s), where the minimal app just dies.
+        _wait_for_exit(int(pid) if pid.isdigit() else None)
+
+
+def _wait_for_exit(pid: int | None, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while pid is not None and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.005)
 
 
 def _env(scratch: Path) -> str:
