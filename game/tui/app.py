@@ -31,7 +31,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.reactive import Initialize, Reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Static
 
 from game.engine.model import Story
@@ -109,6 +111,10 @@ class HandlerApp(App[int]):
     # start-up parses only what the title needs.
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {OrdersProvider}
+    # The player's theme is the app's theme from the start (see `get_theme`): choosing it after
+    # App.__init__ set Textual's default queued a second full parse of every stylesheet and a
+    # second colour system on the way to the title.
+    theme: Reactive[str] = Reactive(Initialize(lambda app: app._first_theme))
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", priority=True, show=False),
     ]
@@ -152,12 +158,13 @@ class HandlerApp(App[int]):
         self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
         self._signals: list[int] = []
         self._watchdog: threading.Timer | None = None
+        self._own_themes = {theme.name: theme for theme in load_themes()}
+        self._first_theme = self.settings.theme
         super().__init__()
-        # The theme is chosen before the first stylesheet parse: choosing it on mount cost the
-        # title's first paint one more full parse of every stylesheet.
-        for theme in load_themes():
+        for theme in self._own_themes.values():
             self.register_theme(theme)
-        self._apply_theme(self.settings.theme)
+        if self._first_theme not in self.available_themes:  # a theme that has since gone
+            self.theme = HANDLER
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -184,6 +191,14 @@ class HandlerApp(App[int]):
         self._install_signal_handlers()
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.call_after_refresh(self.check_size)
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        """A theme by name: Textual's, or one of the game's own. (App.__init__ looks up the
+        first theme before the game's themes can be registered.)"""
+        theme = super().get_theme(theme_name)
+        if theme is None:
+            theme = self._own_themes.get(theme_name)
+        return theme
 
     def theme_names(self) -> list[str]:
         """Our two themes first, then Textual's."""

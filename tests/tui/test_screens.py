@@ -206,6 +206,27 @@ async def test_settings_are_honoured_on_the_next_start(tmp_path: Path) -> None:
         assert app.console_screen.log_widget.chars_per_second == 160.0
 
 
+@pytest.mark.parametrize(
+    ("saved", "shown"),
+    [("handler-high-contrast", "handler-high-contrast"), ("a-theme-since-removed", "handler")],
+)
+async def test_the_saved_theme_styles_the_title_and_a_removed_one_falls_back(
+    tmp_path: Path, saved: str, shown: str
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.json").write_text(json.dumps({"theme": saved}))
+    app = make_app(tmp_path, settings=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
+        assert app.theme == shown
+        assert app.current_theme.name == shown
+        expected = app.get_theme(shown)
+        assert expected is not None
+        generated = expected.to_color_system().generate()
+        assert app.theme_variables["primary"] == generated["primary"]
+        assert app.theme_variables["background"] == generated["background"]
+
+
 async def test_settings_in_game_make_the_radio_instant(tmp_path: Path) -> None:
     app = make_app(tmp_path, speed="slow")
     async with app.run_test(size=(80, 24)) as pilot:
