@@ -49,6 +49,8 @@ IdKind = Literal["scene", "evidence", "deduction", "pilot"]
 
 @dataclass(frozen=True, slots=True)
 class Function:
+    """A function conditions may call: the kinds of id it takes, what it returns, and its body."""
+
     args: tuple[IdKind, ...]
     result: Type
     impl: Callable[..., Value]
@@ -76,18 +78,24 @@ KEYWORDS = {"and", "or", "not", "true", "false"}
 
 @dataclass(frozen=True, slots=True)
 class Literal_:
+    """A number, true/false or quoted text written in a condition."""
+
     value: Value
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Name:
+    """A variable named in a condition."""
+
     name: str
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A function call in a condition, with the ids it is given."""
+
     function: str
     args: tuple[str, ...]
     column: int
@@ -95,12 +103,16 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """`not` applied to a condition."""
+
     operand: Node
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Binary:
+    """Two parts of a condition joined by a comparison, arithmetic, `and` or `or`."""
+
     op: str
     left: Node
     right: Node
@@ -124,6 +136,8 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class _Token:
+    """One token of a condition's text, with the column it starts at."""
+
     kind: str
     text: str
     column: int

@@ -17,6 +17,8 @@ LABEL_LIMIT = 36
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """A scene in the story graph, with what kind of scene it is and the label it is drawn with."""
+
     id: str
     scene: Scene
     kind: str  # scene | ending | engagement
@@ -25,6 +27,9 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
+    """A way from one scene to another: the order (or branch) that takes it, and whether an
+    `if` on the order or the branch decides it."""
+
     source: str
     target: str
     label: str

@@ -29,12 +29,16 @@ NOWHERE = Mark("<story>")
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
+    """A chapter's number and title, as the manifest declares them."""
+
     number: int
     title: str
 
 
 @dataclass(frozen=True, slots=True)
 class Variable:
+    """A declared variable: its type, starting value and (for ints) the range it is held in."""
+
     name: str
     type: Type
     default: Value
@@ -53,6 +57,9 @@ class Variable:
 
 @dataclass(frozen=True, slots=True)
 class Pilot:
+    """A member of the squadron: callsign, name, role, how they start, and whether Lena knows
+    their name from the start."""
+
     id: str
     callsign: str
     name: str
@@ -64,6 +71,9 @@ class Pilot:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """A dossier entry: what it says and where it came from (the official line, the radio or a
+    record)."""
+
     id: str
     title: str
     text: str
@@ -73,6 +83,8 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Deduction:
+    """A conclusion the dossier draws once every piece of evidence it requires is revealed."""
+
     id: str
     title: str
     text: str
@@ -83,6 +95,8 @@ class Deduction:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
+    """One of the story's endings: its title and closing text."""
+
     id: str
     title: str
     text: str = ""
@@ -103,6 +117,8 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Effects:
+    """What an order, a branch or arriving in a scene changes; false when it changes nothing."""
+
     set: tuple[tuple[str, Value], ...] = ()
     add: tuple[tuple[str, int], ...] = ()
     reveal: tuple[str, ...] = ()
@@ -131,6 +147,9 @@ class Branch:
 
 @dataclass(frozen=True, slots=True)
 class Order:
+    """One order Lena can give: what she says, the words that give it when typed, when it is
+    offered, what it does, and where it leads (or, in an engagement, how it meets the danger)."""
+
     say: str
     words: tuple[str, ...] = ()
     condition: Expression | None = None
@@ -145,6 +164,9 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class Round:
+    """One round of an engagement: its radio, a warning, and orders of its own (else the
+    engagement's)."""
+
     radio: tuple[Line, ...] = ()
     warning: str | None = None
     orders: tuple[Order, ...] = ()
@@ -153,6 +175,9 @@ class Round:
 
 @dataclass(frozen=True, slots=True)
 class Engagement:
+    """A fight in rounds: the danger each order faces, who is at risk, the lines for a hit and a
+    kill, the rounds, the orders, and where it goes after."""
+
     danger: Expression
     ignore_cost: int
     at_risk: tuple[str, ...]
@@ -166,6 +191,8 @@ class Engagement:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
+    """A mark on a scene's sector map: a cell, what stands there and an optional label."""
+
     column: int
     row: int
     kind: str
@@ -174,6 +201,9 @@ class Marker:
 
 @dataclass(frozen=True, slots=True)
 class Scene:
+    """One scene as written: its title and chapter, radio lines, orders (or an ending or an
+    engagement), effects on arrival, and its sector map."""
+
     id: str
     title: str
     chapter: int

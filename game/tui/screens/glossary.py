@@ -28,6 +28,9 @@ MAX_ENTRIES = 2000
 
 @dataclass(frozen=True)
 class GlossaryEntry:
+    """One term of the glossary: the term, its kind (person, faction, place or term) and the
+    text that explains it."""
+
     term: str
     kind: str
     text: str
