@@ -581,7 +581,8 @@ WHY = {
         "ratio is the median of start-by-start ratios). Before its title the game adds: "
         "importing the engine's model and the story cache, reading the compiled story and the "
         "saves' headers, and the title screen's widgets and stylesheet; the console, the "
-        "engine's runtime, the dialogs' stylesheets and the YAML loader wait for the first game"
+        "engine's runtime, the condition parser, the dialogs' stylesheets and the YAML loader "
+        "wait for the first game"
     ),
     "idle_cpu_percent": "the console kept working while waiting for an order",
     "log_latency_ratio": (
