@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.color import Color
 from textual.theme import Theme
 
 from game.paths import assets_dir
@@ -84,9 +85,10 @@ def theme_from_dict(data: dict[str, object]) -> Theme:
     variables = data.get("variables", {})
     if isinstance(variables, dict):
         fields["variables"] = {str(k): str(v) for k, v in variables.items()}
-    theme = Theme(**fields)  # type: ignore[arg-type]
-    theme.to_color_system().generate()  # fails here, not later, on a bad colour
-    return theme
+    for key in _COLOURS:  # fail here, not when the theme is chosen, on a bad colour
+        if key in fields:
+            Color.parse(str(fields[key]))
+    return Theme(**fields)  # type: ignore[arg-type]
 
 
 def load_themes(directory: Path | None = None) -> list[Theme]:
