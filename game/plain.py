@@ -28,6 +28,8 @@ Other commands:
   undo      take back the last order
   quit      leave the game"""
 
+QUIT_WORDS = ("quit", "exit")
+
 STATUS_MARK = {"active": "+", "wounded": "!", "missing": "?", "killed": "x"}
 
 
@@ -75,6 +77,18 @@ class LineMode:
         self.extra_help = ""  # help for the extra commands, printed after HELP
         self.reading = False  # waiting for a line: a signal may stop the game at once
         self.pending: int | None = None  # a signal that came while an order was carried out
+        self._commands: dict[str, Callable[[], None]] = {
+            "help": self.show_help,
+            "status": self.show_status,
+            "squad": self.show_squad,
+            "dossier": self.show_dossier,
+            "undo": self.undo,
+        }
+
+    def commands(self) -> frozenset[str]:
+        """Every word this line mode takes as a command when it starts a line (quitting and the
+        extra commands included): such a line never reaches the story."""
+        return frozenset({*QUIT_WORDS, *self._commands, *self.extra})
 
     def on_signal(self, signum: int, _frame: object = None) -> None:
         """The signal handler `stop_on_signals` installs: stop now if waiting for input, else
@@ -154,6 +168,19 @@ class LineMode:
             elif d.hint:
                 self.say(f"  (a thread: {d.hint})")
 
+    def show_help(self) -> None:
+        self.say(HELP)
+        if self.extra_help:
+            self.say(self.extra_help)
+
+    def undo(self) -> None:
+        """Take back the last order and show the scene again."""
+        if self.engine.undo():
+            self.say("Order taken back.")
+            self.show_scene()
+        else:
+            self.say("Nothing to undo.")
+
     def handle(self, text: str) -> bool:
         """Act on one line of input; False means leave the game."""
         command = text.strip()
@@ -161,31 +188,14 @@ class LineMode:
         if not command:
             self.say("Type an order's number, or 'help'.")
             return True
-        if word in ("quit", "exit"):
+        if word in QUIT_WORDS:
             return False
-        if word == "help":
-            self.say(HELP)
-            if self.extra_help:
-                self.say(self.extra_help)
-            return True
-        if word == "status":
-            self.show_status()
-            return True
-        if word == "squad":
-            self.show_squad()
-            return True
-        if word == "dossier":
-            self.show_dossier()
+        builtin = self._commands.get(word)
+        if builtin is not None:
+            builtin()
             return True
         if word in self.extra:
             return self.extra[word](command)
-        if word == "undo":
-            if self.engine.undo():
-                self.say("Order taken back.")
-                self.show_scene()
-            else:
-                self.say("Nothing to undo.")
-            return True
         try:
             outcome = self.engine.choose_text(command)
         except ValueError as exc:

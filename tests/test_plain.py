@@ -122,3 +122,33 @@ def test_a_broken_story_never_shows_a_traceback(tmp_path: Path) -> None:
 def test_bad_usage_exits_2() -> None:
     assert run("validate", "--nope").returncode == 2
     assert run("play", "--seed", "x").returncode == 2
+
+
+def test_line_mode_keeps_exactly_the_command_words_validate_knows(tmp_path: Path) -> None:
+    """format.COMMAND_WORDS (validate's W021) is every word line mode takes for itself, save
+    commands included, and a line starting with one never reaches the story."""
+    import io
+
+    from game.engine.format import COMMAND_WORDS
+    from game.engine.loader import load_story
+    from game.engine.runtime import Engine, Outcome
+    from game.engine.saves import SaveStore
+    from game.plain import LineMode
+    from game.tools.saves import PlainSaves
+
+    engine = Engine.new(load_story(MINI), 1)
+    typed: list[str] = []
+
+    def choose_text(text: str) -> Outcome:
+        typed.append(text)
+        return Outcome(False, "recorded")
+
+    engine.choose_text = choose_text  # type: ignore[method-assign]
+    mode = LineMode(engine, out=io.StringIO())
+    PlainSaves(mode, SaveStore(tmp_path / "saves"))
+    assert mode.commands() == COMMAND_WORDS
+    for word in sorted(COMMAND_WORDS):
+        mode.handle(word)
+    assert typed == []
+    mode.handle("report")
+    assert typed == ["report"]

@@ -3,7 +3,6 @@ and its place (file, line, column)."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -390,30 +389,6 @@ def test_a_typed_word_that_line_mode_keeps_as_a_command(tmp_path: Path) -> None:
     diagnostics = [d for d in validate(root) if d.code == "W021"]
     assert [(Path(d.mark.path).name, d.mark.line) for d in diagnostics] == [("ch1.yaml", 6)]
     assert "'status'" in diagnostics[0].message and "Report." in diagnostics[0].message
-
-
-def test_every_command_word_is_taken_by_line_mode_before_the_story(tmp_path: Path) -> None:
-    from game.engine.format import COMMAND_WORDS
-    from game.engine.runtime import Engine, Outcome
-    from game.engine.saves import SaveStore
-    from game.plain import LineMode
-    from game.tools.saves import PlainSaves
-
-    engine = Engine.new(load_story(MINI), 1)
-    typed: list[str] = []
-
-    def choose_text(text: str) -> Outcome:
-        typed.append(text)
-        return Outcome(False, "recorded")
-
-    engine.choose_text = choose_text  # type: ignore[method-assign]
-    mode = LineMode(engine, out=io.StringIO())
-    PlainSaves(mode, SaveStore(tmp_path / "saves"))
-    for word in sorted(COMMAND_WORDS):
-        mode.handle(word)
-    assert typed == []
-    mode.handle("report")
-    assert typed == ["report"]
 
 
 def test_interpolation_of_an_undeclared_name_is_still_an_error(tmp_path: Path) -> None:
