@@ -497,11 +497,11 @@ class HandlerApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, OSError):
                 loop.remove_signal_handler(signum)
 
-    def keep_unsaved(self) -> None:
+    def keep_unsaved(self) -> Any | None:
         """Autosave when orders were given (or taken back) since the last save, so Continue
-        finds the game exactly as it was left. Every scene autosaves; an undo does not."""
-        if self.unsaved():
-            self.autosave()
+        finds the game exactly as it was left; the save made, or None. Every scene autosaves;
+        an undo does not."""
+        return self.autosave() if self.unsaved() else None
 
     def quit_game(self) -> None:
         """Quit (ctrl+q, or Quit game in the pause menu), keeping the game as it was left."""
@@ -521,10 +521,9 @@ class HandlerApp(App[int]):
         if self.stopped_by is not None:
             return
         self.stopped_by = signum
-        if self.unsaved():
-            info = self.autosave()
-            if info is not None:
-                self.stop_saved = str(getattr(info, "slot", "autosave"))
+        info = self.keep_unsaved()
+        if info is not None:
+            self.stop_saved = str(getattr(info, "slot", "autosave"))
         if not self.is_headless:
             self._watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
             self._watchdog.daemon = True
