@@ -75,6 +75,7 @@ def theme_from_dict(data: dict[str, object]) -> Theme:
         if value is not None:
             if not isinstance(value, str):
                 raise ValueError(f"'{key}' must be a colour string")
+            Color.parse(value)  # fails here, not when the theme is chosen, on a bad colour
             fields[key] = value
     for key in ("text_alpha", "luminosity_spread"):
         value = data.get(key)
@@ -85,9 +86,6 @@ def theme_from_dict(data: dict[str, object]) -> Theme:
     variables = data.get("variables", {})
     if isinstance(variables, dict):
         fields["variables"] = {str(k): str(v) for k, v in variables.items()}
-    for key in _COLOURS:  # fail here, not when the theme is chosen, on a bad colour
-        if key in fields:
-            Color.parse(str(fields[key]))
     return Theme(**fields)  # type: ignore[arg-type]
 
 
