@@ -29,7 +29,7 @@ from game.engine.format import FORMAT_VERSION
 if TYPE_CHECKING:
     from game.engine.conditions import Expression, Scope
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
@@ -47,6 +47,8 @@ _CLASSES: dict[str, type] = {
         model.Engagement,
         model.Marker,
         model.Scene,
+        model.Tone,
+        model.Persona,
         Diagnostic,
     )
 }
@@ -133,6 +135,8 @@ def encode_story(story: model.Story, key: str) -> bytes:
         "evidence": encode(list(story.evidence.values())),
         "deductions": encode(list(story.deductions.values())),
         "endings": encode(list(story.endings.values())),
+        "tones": encode(list(story.tones.values())),
+        "personas": encode(list(story.personas.values())),
         "maps": dict(story.maps),
         "content_hash": story.content_hash,
         "warnings": encode(list(story.warnings)),
@@ -242,6 +246,8 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
     evidence = table("evidence", lambda e: e.id)
     deductions = table("deductions", lambda d: d.id)
     endings = table("endings", lambda e: e.id)
+    tones = table("tones", lambda t: t.id)
+    personas = table("personas", lambda p: p.id)
     blobs = {str(scene_id): view[int(start) : int(end)] for scene_id, start, end in data["scenes"]}
     if any(len(blob) == 0 for blob in blobs.values()) or len(view) != max(
         (int(end) for _, _, end in data["scenes"]), default=0
@@ -263,6 +269,8 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         root=str(root),
         warnings=tuple(decode(body["warnings"])),
         state_names=tuple(str(name) for name in data["states"]),
+        tones=MappingProxyType(tones),
+        personas=MappingProxyType(personas),
     )
 
 

@@ -37,6 +37,10 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "evidence": Field("list:evidence", doc="Dossier entries."),
         "deductions": Field("list:deduction", doc="Evidence that together unlocks a deduction."),
         "endings": Field("list:ending", doc="The story's endings."),
+        "tones": Field("list:tone", doc="The tones an order may be tagged with."),
+        "personas": Field(
+            "list:persona", doc="Ways of playing Lena that `playtest --persona` plays."
+        ),
         "notes": NOTES,
     },
     "scene_file": {
@@ -91,6 +95,25 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "text": Field("text", doc="Closing text on the ending screen."),
         "notes": NOTES,
     },
+    "tone": {
+        "id": Field("id", True, "How orders name it: `tone: id`."),
+        "title": Field("text", doc="What an order of this tone is, in a few words."),
+        "notes": NOTES,
+    },
+    "persona": {
+        "id": Field("id", True, "How `playtest --persona` names it."),
+        "title": Field("text", True, "The kind of player, in a few words."),
+        "prefers": Field("tone_refs", True, "Tones this player chooses when they can."),
+        "avoids": Field(
+            "tone_refs", doc="Tones this player chooses only when nothing else is offered."
+        ),
+        "consistency": Field(
+            "int",
+            doc="Percent of choices that follow `prefers` when such an order is offered "
+            "(default 85); the rest are chance among the orders not avoided.",
+        ),
+        "notes": NOTES,
+    },
     "scene": {
         "id": Field("id", True, "Unique across the story."),
         "title": Field("text", True, "The scene's title."),
@@ -121,6 +144,11 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "effects": Field("effects", doc="Applied when the order is given."),
         "radio": Field("lines", doc="Heard right after the order."),
         "goto": Field("goto", doc="The next scene, or a list of branches."),
+        "tone": Field(
+            "tone_ref",
+            doc="What kind of order this is (a declared tone); persona playtests read it. "
+            "Never shown to players.",
+        ),
         "heeds": Field("bool", doc="In an engagement: this order follows Shin's warning."),
         "risk": Field("int", doc="In an engagement: extra danger this round."),
         "notes": NOTES,

@@ -38,10 +38,12 @@ from game.engine.model import (
     Line,
     Marker,
     Order,
+    Persona,
     Pilot,
     Round,
     Scene,
     Story,
+    Tone,
     Variable,
     state_name,
 )
@@ -78,6 +80,8 @@ class _Context:
     deductions: dict[str, Deduction] = field(default_factory=dict)
     endings: dict[str, Ending] = field(default_factory=dict)
     chapters: dict[int, Chapter] = field(default_factory=dict)
+    tones: dict[str, Tone] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
     scene_marks: dict[str, Mark] = field(default_factory=dict)
     maps: dict[str, str] = field(default_factory=dict)
     map_dirs: tuple[Path, ...] = ()
@@ -358,6 +362,51 @@ def _read_chapters(ctx: _Context, items: Any, where: Mark) -> None:
         ctx.chapters[number] = Chapter(number, sanitise(_text(ctx, data, "title", "a chapter")))
 
 
+def _read_tones(ctx: _Context, items: Any, where: Mark) -> None:
+    items = _list(ctx, items, where, "'tones'")
+    for data in items:
+        if not _check_keys(ctx, data, "tone", items.mark, "a tone"):
+            continue
+        tid = _id(ctx, data, "id", "a tone")
+        if tid and _declare(ctx, ctx.tones, tid, data.mark, "tone"):
+            ctx.tones[tid] = Tone(tid, sanitise(_text(ctx, data, "title", "a tone")), data.mark)
+
+
+def _read_personas(ctx: _Context, items: Any, where: Mark) -> None:
+    """Personas name tones, so they are read after the manifest's `tones`."""
+    items = _list(ctx, items, where, "'personas'")
+    for data in items:
+        if not _check_keys(ctx, data, "persona", items.mark, "a persona"):
+            continue
+        pid = _id(ctx, data, "id", "a persona")
+        prefers = _refs(ctx, data.get("prefers"), _key_mark(data, "prefers"), "tone", ctx.tones)
+        avoids = (
+            _refs(ctx, data["avoids"], _key_mark(data, "avoids"), "tone", ctx.tones)
+            if "avoids" in data
+            else ()
+        )
+        both = sorted(set(prefers) & set(avoids))
+        if both:
+            ctx.error(
+                _key_mark(data, "avoids"),
+                "E013",
+                f"a persona cannot both prefer and avoid {', '.join(both)}",
+            )
+        consistency = _int(ctx, data, "consistency", "a persona", 85)
+        if not 0 <= consistency <= 100:
+            ctx.error(_key_mark(data, "consistency"), "E013", "consistency is a percent, 0 to 100")
+            consistency = max(0, min(100, consistency))
+        if pid and _declare(ctx, ctx.personas, pid, data.mark, "persona"):
+            ctx.personas[pid] = Persona(
+                pid,
+                sanitise(_text(ctx, data, "title", "a persona")),
+                prefers,
+                avoids,
+                consistency,
+                data.mark,
+            )
+
+
 # --- references ---------------------------------------------------------------------------------
 
 
@@ -373,6 +422,7 @@ def _ref(ctx: _Context, value: Any, mark: Mark, kind: str, table: Mapping[str, A
             "ending": "E033",
             "deduction": "E034",
             "variable": "E035",
+            "tone": "E037",
         }[kind]
         ctx.error(mark, code, f"no {kind} '{value}'{did_you_mean(value, table)}")
         return None
@@ -654,6 +704,9 @@ def _orders(ctx: _Context, items: Any, where: Mark, in_engagement: bool) -> tupl
                 _bool(ctx, data, "heeds", "an order"),
                 _int(ctx, data, "risk", "an order"),
                 data.mark,
+                _ref(ctx, data["tone"], _key_mark(data, "tone"), "tone", ctx.tones)
+                if "tone" in data
+                else None,
             )
         )
     return tuple(orders)
@@ -805,6 +858,27 @@ def _scene(ctx: _Context, data: MarkedDict, chapter: int) -> Scene | None:
     )
 
 
+def _unused_tones(ctx: _Context, scenes: Iterable[Scene]) -> None:
+    """W004: a declared tone no order carries (a persona preferring it would never find one)."""
+    if not ctx.tones:
+        return
+    used: set[str] = set()
+    for scene in scenes:
+        orders = list(scene.orders)
+        if scene.engagement is not None:
+            orders += scene.engagement.orders
+            orders += [o for r in scene.engagement.rounds for o in r.orders]
+        used.update(o.tone for o in orders if o.tone is not None)
+    for tone in ctx.tones.values():
+        if tone.id not in used:
+            ctx.warning(
+                tone.mark,
+                "W004",
+                f"tone '{tone.id}' is declared but no order has it; tag orders with "
+                f"'tone: {tone.id}', or remove it",
+            )
+
+
 # --- the whole folder ---------------------------------------------------------------------------
 
 
@@ -913,6 +987,8 @@ def _check_story(
         if is_manifest:
             _read_pilots(ctx, data.get("pilots"), _key_mark(data, "pilots"))
             _read_chapters(ctx, data.get("chapters"), _key_mark(data, "chapters"))
+            _read_tones(ctx, data.get("tones"), _key_mark(data, "tones"))
+            _read_personas(ctx, data.get("personas"), _key_mark(data, "personas"))
         _read_evidence(ctx, data.get("evidence"), _key_mark(data, "evidence"))
         pending_deductions += _read_deductions(
             ctx, data.get("deductions"), _key_mark(data, "deductions")
@@ -984,6 +1060,7 @@ def _check_story(
         if scene:
             scenes[scene.id] = scene
 
+    _unused_tones(ctx, scenes.values())
     if ctx.failed or story_id is None or start is None:
         return None, ctx.diagnostics
     story = Story(
@@ -1004,5 +1081,7 @@ def _check_story(
         state_names=tuple(
             state_name(s.id, r) for s in scenes.values() for r in range(1, s.rounds + 1)
         ),
+        tones=MappingProxyType(ctx.tones),
+        personas=MappingProxyType(ctx.personas),
     )
     return story, ctx.diagnostics

@@ -104,6 +104,30 @@ class Ending:
 
 
 @dataclass(frozen=True, slots=True)
+class Tone:
+    """A kind of order (warm, dutiful, ...) an author tags orders with, so that persona
+    playtests can play the story the way a kind of player would. Never shown to players."""
+
+    id: str
+    title: str = ""
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """A way of playing Lena, for `playtest --persona`: the tones this player prefers, those
+    they take only when nothing else is offered, and how often (percent) they follow their
+    preference when they can."""
+
+    id: str
+    title: str
+    prefers: tuple[str, ...]
+    avoids: tuple[str, ...] = ()
+    consistency: int = 85
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     """One radio line as written: who says it, the raw text, when, and how clearly."""
 
@@ -160,6 +184,7 @@ class Order:
     heeds: bool = False
     risk: int = 0
     mark: Mark = NOWHERE
+    tone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +278,8 @@ class Story:
     warnings: tuple[Diagnostic, ...] = ()
     # Filled by the loader and the cache, so listing states never has to decode every scene.
     state_names: tuple[str, ...] = ()
+    tones: Mapping[str, Tone] = field(default_factory=dict)
+    personas: Mapping[str, Persona] = field(default_factory=dict)
 
     def orders_at(self, state: str) -> tuple[Order, ...]:
         """Every order written for a machine state, in authored order (hidden ones included)."""

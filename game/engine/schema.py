@@ -27,6 +27,7 @@ MANIFEST_KEYS = sorted(set(OBJECTS["manifest"]) - set(OBJECTS["scene_file"]))
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("line", "signal"): {"minimum": 0, "maximum": 4},
     ("branch", "weight"): {"minimum": 1},
+    ("persona", "consistency"): {"minimum": 0, "maximum": 100},
     ("manifest", "id"): {"pattern": STORY_ID_PATTERN.pattern},
 }
 
@@ -49,6 +50,8 @@ def _kind(kind: str) -> dict[str, Any]:
         "scene_ref": _REF,
         "ending_ref": _REF,
         "map_ref": _REF,
+        "tone_ref": _REF,
+        "tone_refs": {"anyOf": [_REF, {"type": "array", "items": _REF}]},
         "condition": {"type": ["string", "boolean"]},
         "int_expr": {"type": ["string", "integer"]},
         "effects": {"$ref": "#/$defs/effects"},

@@ -8,7 +8,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from game.engine.playtest import (
     DEFAULT_MAX_STATES,
@@ -20,6 +20,11 @@ from game.engine.playtest import (
     transcript_of,
     write_transcript,
 )
+
+if TYPE_CHECKING:
+    from game.engine.model import Story
+    from game.engine.personas import PersonaReport
+
 from game.tools.common import (
     UsageError,
     check_warp,
@@ -58,6 +63,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_STATES,
         metavar="N",
         help=f"state budget for --exhaustive (default {DEFAULT_MAX_STATES})",
+    )
+    parser.add_argument(
+        "--persona",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="play as a persona the story declares (repeat it, or 'all'): how far each kind "
+        "of player gets, how they end, and where they are cut off",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
@@ -111,6 +124,8 @@ class ProgressBar:
 def run(args: argparse.Namespace) -> int:
     """Run the playtest; exit 1 on any dead end or error."""
     story = load_or_exit(args.story)
+    if args.persona:
+        return _run_personas(args, story)
     sets = parse_sets(args.set, story)
     check_warp(args.warp, story)
     bar = ProgressBar("exploring" if args.exhaustive else "playing")
@@ -138,6 +153,88 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_report(report, str(story_dir(args.story)), written, args.story)
     return 1 if report.failed else 0
+
+
+def _persona_ids(names: list[str], story: Story) -> list[str]:
+    """The personas named on the command line, in the story's order for 'all'."""
+    if not story.personas:
+        raise UsageError("--persona: this story declares no personas (see 'personas' in the guide)")
+    if "all" in names:
+        return list(story.personas)
+    chosen: list[str] = []
+    for name in names:
+        if name not in story.personas:
+            known = ", ".join(story.personas)
+            raise UsageError(f"--persona: no persona '{name}' in this story (it has: {known}, all)")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def _run_personas(args: argparse.Namespace, story: Story) -> int:
+    from game.engine.personas import persona_playtest
+
+    if args.exhaustive or args.warp or args.set or args.transcripts:
+        raise UsageError(
+            "--persona plays whole games from the start; it does not combine "
+            "with --exhaustive, --warp, --set or --transcripts"
+        )
+    reports: list[PersonaReport] = []
+    for name in _persona_ids(args.persona, story):
+        bar = ProgressBar(f"playing as {name}")
+        try:
+            reports.append(persona_playtest(story, name, args.runs, args.seed, progress=bar))
+        finally:
+            bar.close()
+    if args.json:
+        print(json.dumps({"personas": {r.persona.id: r.to_json() for r in reports}}, indent=2))
+    else:
+        _print_personas(reports, str(story_dir(args.story)), args.seed)
+    return 1 if any(r.report.failed for r in reports) else 0
+
+
+def _print_personas(reports: list[PersonaReport], where: str, seed: int) -> None:
+    from game.engine.personas import meters_of
+
+    out = print
+    story = reports[0].report.story
+    runs = reports[0].runs
+    out(f"playtest {where}: {runs} games per persona, seeds {seed}..{seed + runs - 1}")
+    final = reports[0].final_chapter
+    chapters = sorted({c for r in reports for c in r.chapters} | set(range(1, final + 1)))
+    width = max(len(r.persona.id) for r in reports)
+    out("\nChapter reached (share of games that got at least this far):")
+    out("  " + " " * width + "".join(f"  ch{c:<4}" for c in chapters))
+    for r in reports:
+        cells = "".join(f"  {r.reached(c):>5.0%}" for c in chapters)
+        out(f"  {r.persona.id:<{width}}{cells}")
+    out("\nEndings (share of each persona's games):")
+    names = {e.id: e.title for e in story.endings.values()}
+    for r in reports:
+        shares = [(e, s) for e, s in r.ending_share().items() if s]
+        text = ", ".join(f"{names[e]} {s:.0%}" for e, s in sorted(shares, key=lambda x: -x[1]))
+        out(f"  {r.persona.id:<{width}}  {text or 'none'}")
+    out(f"\nCut off before chapter {final} (scene of the last order -> ending: games, meters):")
+    for r in reports:
+        places = r.places()
+        if not places:
+            out(f"  {r.persona.id}: none")
+            continue
+        out(f"  {r.persona.id}:")
+        for place in places[:8]:
+            out(
+                f"    {place.scene} -> {names.get(place.ending, place.ending)}: {place.count}"
+                f"  ({meters_of(place)})"
+            )
+        if len(places) > 8:
+            rest = sum(p.count for p in places[8:])
+            out(f"    ... and {rest} more game(s) in {len(places) - 8} other place(s)")
+    for r in reports:
+        for title, findings in (("Dead ends", r.report.dead_ends), ("Errors", r.report.errors)):
+            if findings:
+                out(f"\n{title} playing as {r.persona.id}: {len(findings)}")
+                for finding in findings:
+                    _print_finding(finding, None, None)
 
 
 def _write_transcripts(report: Report, folder: Path) -> dict[int, Path]:
