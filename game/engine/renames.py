@@ -27,12 +27,16 @@ SCENES: Mapping[str, str] = MappingProxyType(
         "ch5_werewolf": "ch5_longshot",
     }
 )
-# The old callsigns as the radio said them, for the lines a save keeps from its last order (they
-# are shown again on loading). The same words the story's own lines changed by.
+# The old callsigns as the radio said them, and the new ones.
+CALLSIGNS: Mapping[str, str] = MappingProxyType(
+    {"Laughing Fox": "Ringside", "Werewolf": "Longshot", "Gunslinger": "Plumbline"}
+)
+# How the lines a save keeps from its last order (shown again on loading) change: by the same
+# words the story's own lines changed by, the short form "(the) Fox" included.
 _CALLSIGNS = (
-    (re.compile(r"\bLaughing Fox\b|\b[Tt]he Fox\b|\bFox\b"), "Ringside"),
-    (re.compile(r"\bWerewolf\b"), "Longshot"),
-    (re.compile(r"\bGunslinger\b"), "Plumbline"),
+    (re.compile(r"\bLaughing Fox\b|\b[Tt]he Fox\b|\bFox\b"), CALLSIGNS["Laughing Fox"]),
+    (re.compile(r"\bWerewolf\b"), CALLSIGNS["Werewolf"]),
+    (re.compile(r"\bGunslinger\b"), CALLSIGNS["Gunslinger"]),
 )
 
 
