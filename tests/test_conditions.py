@@ -12,7 +12,7 @@ SCOPE = Scope(
         "scene": frozenset({"intro", "riverbed"}),
         "evidence": frozenset({"ev_a", "ev_b"}),
         "deduction": frozenset({"de_x"}),
-        "pilot": frozenset({"shin", "kaie"}),
+        "pilot": frozenset({"shin", "nell"}),
     },
 )
 
@@ -20,7 +20,7 @@ SCOPE = Scope(
 class Facts:
     def __init__(self, **variables: object) -> None:
         self.variables = {"trust": 3, "standing": 5, "closed": False, "name": "Lena", **variables}
-        self.statuses = {"shin": "active", "kaie": "killed"}
+        self.statuses = {"shin": "active", "nell": "killed"}
 
     def var(self, name):
         return self.variables[name]
@@ -64,10 +64,10 @@ class Facts:
         ("not (closed or trust < 0)", True),
         ("seen(intro) and visits(intro) == 2 and not seen(riverbed)", True),
         ("has(ev_a) and not has(ev_b)", True),
-        ("alive(shin) and not alive(kaie)", True),
-        ("status(kaie) == 'killed'", True),
+        ("alive(shin) and not alive(nell)", True),
+        ("status(nell) == 'killed'", True),
         ('name == "Lena"', True),
-        ("knows(shin) and not knows(kaie)", True),
+        ("knows(shin) and not knows(nell)", True),
         ("alive_count() + fallen_count() == 2", True),
         ("deduced(de_x)", False),
         ("trust == -1 + 4", True),

@@ -91,7 +91,7 @@ def test_random_yaml_documents(value: object) -> None:
 IDS = ["a", "b", "c", "first_contact", "fight", "nowhere"]
 REFS = st.sampled_from(IDS)
 CONDITIONS = st.sampled_from(
-    ["trust > 1", "seen(a)", "has(ev_bulletin)", "alive(kaie)", "knows(zed)", "trust and 1", "not", "fallen_count() >= 1"]
+    ["trust > 1", "seen(a)", "has(ev_bulletin)", "alive(nell)", "knows(zed)", "trust and 1", "not", "fallen_count() >= 1"]
 )
 orders = st.lists(
     st.fixed_dictionaries(

@@ -140,7 +140,7 @@ def test_bad_references_of_every_kind(tmp_path: Path) -> None:
             title: A
             radio:
               - shim: "hello"
-            enter: {reveal: ev_z, learn: [kaie], add: {trsut: 1}}
+            enter: {reveal: ev_z, learn: [nell], add: {trsut: 1}}
             orders:
               - say: Go
                 if: has(ev_q)
@@ -211,7 +211,7 @@ def test_engagement_checks(tmp_path: Path) -> None:
             title: A
             engagement:
               danger: "trust and 1"
-              at_risk: [kaie]
+              at_risk: [nell]
               rounds: []
               orders: [{say: Hold, heeds: "yes"}]
               after: b

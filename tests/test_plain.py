@@ -33,7 +33,7 @@ def test_plays_to_an_ending_with_the_documented_shape() -> None:
     ending = lines.index("ENDING: Good End")
     roll_call = "\n".join(lines[ending:])
     assert "Shinei Nouzen" in roll_call  # she asked his name
-    assert "Kirsche        (name never asked)" in roll_call
+    assert "Thistle        (name never asked)" in roll_call
     assert result.stderr == ""
 
 

@@ -146,7 +146,7 @@ def test_state_key_ignores_the_log_the_aftermath_and_the_draws() -> None:
     # no order or branch condition of this story reads trust: it cannot change what happens
     other.variables["trust"] = 4
     assert key(state) == key(other)
-    other.status["kaie"] = "killed"
+    other.status["nell"] = "killed"
     assert key(state) != key(other)
 
 

@@ -505,13 +505,13 @@ def test_new_variables_and_pilots_get_their_defaults(story, store, edited):
     )
     changed = edit(
         "  - {id: rook,",
-        "  - {id: theo, callsign: Laughing Fox, name: Theo Test, role: Pilot}\n  - {id: rook,",
+        "  - {id: abel, callsign: Brass Button, name: Abel Test, role: Pilot}\n  - {id: rook,",
         "story.yaml",
     )
     loaded = store.load("mine", changed)
     assert loaded.message == "The story has changed since this save."
     assert loaded.engine.var("morale") == 7
-    assert loaded.engine.status("theo") == "active"
+    assert loaded.engine.status("abel") == "active"
     assert loaded.engine.header() == engine.header()
 
 
@@ -552,7 +552,7 @@ def test_a_removed_pilot_replays_the_log(story, store, edited):
     _, edit = edited
     engine = play(story, ["report", "follow"])
     store.save("mine", engine)
-    edit("at_risk: [kaie, rook]", "at_risk: [kaie]")
+    edit("at_risk: [nell, rook]", "at_risk: [nell]")
     changed = edit(
         "  - {id: rook, callsign: Rook, name: Rook Test, role: Pilot, known: true}\n",
         "",
@@ -829,7 +829,8 @@ def test_saves_list_show_delete(story, store, capsys):
     assert "Riverbed (round 2 of 3)" in out and "orders   2" in out
     assert main(["saves", "show", "mine", "--json", "--save-dir", d]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["slot"] == "mine" and shown["seed"] == 3 and shown["format_version"] == 1
+    assert shown["slot"] == "mine" and shown["seed"] == 3
+    assert shown["format_version"] == FORMAT_VERSION
     assert main(["saves", "delete", "mine", "--save-dir", d]) == 0
     assert "deleted save 'mine'" in capsys.readouterr().out
     assert not store.exists("mine")

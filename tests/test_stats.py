@@ -36,7 +36,7 @@ def test_words_add_up() -> None:
     # the orders are Lena's words: "Report status." "What's your name?" "Read the ledger."
     # "Close the link." "Follow Undertaker." "Push."
     assert words["per_speaker"]["lena"] == 2 + 3 + 3 + 3 + 2 + 1
-    assert words["per_speaker"]["kaie"] == len("She sounds *young*. Contacts.".split())
+    assert words["per_speaker"]["nell"] == len("She sounds *young*. Contacts.".split())
     assert words["per_kind"]["warnings"] == 2  # "Pull left."
     assert data["per_chapter"]["1"]["scenes"] == 4
 

@@ -1,7 +1,7 @@
 """The condition language: a small, safe expression language checked when the story loads.
 
     trust >= 4 and not link_closed
-    has(ev_ledger) and (alive(kaie) or standing - trust > 2)
+    has(ev_ledger) and (alive(nell) or standing - trust > 2)
 
 Expressions are tokenised, parsed into an immutable tree, type-checked against the declared
 variables and the story's ids, then compiled into closures. Nothing is ever passed to `eval`.

@@ -590,7 +590,7 @@ def _effects(ctx: _Context, data: Any, where: Mark) -> Effects:
         values = data["status"]
         if not isinstance(values, MarkedDict):
             ctx.error(
-                _key_mark(data, "status"), "E012", "'status' takes a mapping like `{kaie: wounded}`"
+                _key_mark(data, "status"), "E012", "'status' takes a mapping like `{nell: wounded}`"
             )
         else:
             for pid, status in values.items():

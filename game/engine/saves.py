@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from game.engine.state import GameState
 
 FORMAT = "handler-one-save"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ENV_VAR = "HANDLER_ONE_SAVE_DIR"
 APP_NAME = "handler-one"
 QUICK_SLOT = "quick"
@@ -74,10 +74,20 @@ _RESERVED_NAMES = frozenset(
 Document = dict[str, Any]
 Migration = Callable[[Document], Document]
 
+
+def _renamed_ids(doc: Document) -> Document:
+    """Format 1 -> 2: a save of the shipped story made before three pilots (and the scenes named
+    after them) were renamed names them by their new ids (the table is `renames`)."""
+    from game.engine.renames import renamed_state
+
+    doc["state"] = renamed_state(doc.get("state"))
+    return doc
+
+
 # format_version -> a function taking a document of that version and returning it one version
-# later (the loader sets `format_version` itself). Format 1 is the first released format; when
-# format 2 arrives, add `MIGRATIONS[1]` and keep real format-1 files in tests/fixtures/saves/v1.
-MIGRATIONS: dict[int, Migration] = {}
+# later (the loader sets `format_version` itself). Each version keeps real files in
+# tests/fixtures/saves/v<N> (and the shipped story's format-1 saves in handler-one-v1).
+MIGRATIONS: dict[int, Migration] = {1: _renamed_ids}
 
 
 class SaveError(Exception):

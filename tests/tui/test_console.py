@@ -16,7 +16,7 @@ async def test_new_game_shows_radio_roster_map_and_status(tmp_path: Path) -> Non
         text = screen_text(app)
         assert "HQ" in text and "Units deployed, Handler One." in text
         assert "Wind on the link." in text
-        assert "Undertaker" in text and "Laughing Fox" in text
+        assert "Undertaker" in text and "Brass Button" in text
         assert "Rook Test" in text  # known from the start
         assert "1 Report status." in text.replace("  ", " ")
         assert "Read the ledger.  (Nothing to connect yet.)" in text

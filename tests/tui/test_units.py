@@ -55,9 +55,9 @@ def test_kinds_get_their_marks_and_voices_keep_their_colour() -> None:
     assert line_body(dossier).plain.startswith("▣ ")
     warn = RadioLine("shin", "UNDERTAKER", "warning", (Segment("Pull left."),))
     assert line_body(warn).plain == "⚠ Pull left."
-    pilot = RadioLine("theo", "LAUGHING FOX", "pilot", (Segment("hi"),))
-    assert line_tag(pilot, {"theo": 2}).spans[0].style == ".radio--voice-2"
-    em = RadioLine("kaie", "KIRSCHE", "pilot", (Segment("so "), Segment("young", "em")))
+    pilot = RadioLine("abel", "BRASS BUTTON", "pilot", (Segment("hi"),))
+    assert line_tag(pilot, {"abel": 2}).spans[0].style == ".radio--voice-2"
+    em = RadioLine("nell", "THISTLE", "pilot", (Segment("so "), Segment("young", "em")))
     assert [s.style for s in line_body(em).spans if s.start == 3] == [".radio--em"]
 
 
@@ -74,10 +74,10 @@ def test_meters_scale_to_the_declared_range() -> None:
 
 def test_roster_rows_show_symbol_callsign_and_name_or_a_dash() -> None:
     known = PilotView("shin", "Undertaker", "Shinei Nouzen", "Captain", "active")
-    unknown = PilotView("kaie", "Kirsche", None, "Pilot", "killed")
+    unknown = PilotView("nell", "Thistle", None, "Pilot", "killed")
     assert roster_row(known, 28, 10).plain.startswith("● Undertaker Shinei Nouzen")
     row = roster_row(unknown, 40, 10).plain
-    assert row.startswith("✖ Kirsche    —") and row.rstrip().endswith("KIA")
+    assert row.startswith("✖ Thistle    —") and row.rstrip().endswith("KIA")
     assert "Shinei N." in roster_row(known, 22, 10).plain  # short name when narrow
 
 

@@ -1,0 +1,242 @@
+"""Saves of the shipped story made before three pilots were renamed still load, under the new ids.
+
+The fixtures in tests/fixtures/saves/handler-one-v1 are real format-1 saves made by the game from
+the story as it stood before the rename (its README says how). They name the old pilot ids and
+the scenes named after them (the tables in `game.engine.renames`) in every place a save can.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from game.engine import renames, saves
+from game.engine.loader import load_story
+from game.engine.model import Story
+from game.engine.runtime import Engine
+from game.engine.saves import SaveError, SaveStore
+from game.engine.state import GameState
+from game.paths import scenes_dir
+from tests.conftest import FIXTURES
+
+OLD_SAVES = FIXTURES / "saves" / "handler-one-v1"
+_OLD = "|".join([*renames.PILOTS, *renames.SCENES])
+OLD_IDS = re.compile(rf"\b({_OLD})\b")
+OLD_CALLSIGNS = re.compile("|".join(map(re.escape, renames.CALLSIGNS)), re.IGNORECASE)
+
+# slot -> (the scene it resumes at, the scene an undo after loading goes back to)
+EXPECTED = {
+    "ch2-orchard-round2": ("ch2_orchard#2", "ch2_orchard"),
+    "ch2-night-watch": ("ch2_plumbline_watch", "ch2_casualty_report"),
+    "ch4-warped-earn-it": ("ch4_longshot_name", "ch4_ringside_tally"),
+}
+
+
+@cache
+def shipped() -> Story:
+    return load_story(scenes_dir())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SaveStore:
+    shutil.copytree(OLD_SAVES, tmp_path / "saves")
+    return SaveStore(tmp_path / "saves")
+
+
+def old_document(slot: str) -> dict:
+    return json.loads((OLD_SAVES / f"{slot}.json").read_text(encoding="utf-8"))
+
+
+def replayed(engine: Engine, log: list[tuple[str, int]]) -> GameState:
+    """The state the story reaches from the game's seed (and warp) by giving the orders in `log`."""
+    state = engine.state
+    again, applied = Engine.replay(
+        engine.story, state.seed, log, warp=state.origin, sets=state.preset
+    )
+    assert applied == len(log)
+    return again.state
+
+
+def test_the_fixtures_are_format_1_saves_of_the_story_that_name_every_old_id() -> None:
+    names: set[str] = set()
+    for slot in EXPECTED:
+        doc = old_document(slot)
+        assert doc["format_version"] == 1 and doc["story"]["id"] == renames.STORY_ID
+        assert doc["checksum"] == saves._checksum(doc)  # untouched since the game wrote them
+        names |= {m.group(0) for m in OLD_IDS.finditer(json.dumps(doc["state"]))}
+    assert set(renames.PILOTS) <= names
+    states = [old_document(slot)["state"] for slot in EXPECTED]
+    scenes = {s["scene"].partition("#")[0] for s in states} | {s["origin"] for s in states}
+    scenes |= {entry[0] for s in states for entry in s["log"]}
+    assert len(scenes & set(renames.SCENES)) == 3  # all but the last chapter's
+
+
+def test_the_tables_name_only_ids_the_story_no_longer_has_and_map_them_to_ids_it_has() -> None:
+    story = shipped()
+    assert not set(renames.PILOTS) & set(story.pilots)
+    assert set(renames.PILOTS.values()) <= set(story.pilots)
+    assert not set(renames.SCENES) & set(story.scenes)
+    assert set(renames.SCENES.values()) <= set(story.scenes)
+
+
+@pytest.mark.parametrize("slot", sorted(EXPECTED))
+def test_an_old_save_resumes_where_it_was_saved_under_the_new_ids(store, slot) -> None:
+    loaded = store.load(slot, shipped())
+    engine = loaded.engine
+    # Resumed as saved (the story changed, so a note says so), not replayed to an earlier point.
+    assert loaded.message == "The story has changed since this save."
+    assert engine.state.scene == EXPECTED[slot][0]
+    assert engine.header() == old_document(slot)["meta"]["header"]
+    state = json.dumps(engine.state.to_dict())
+    assert not OLD_IDS.search(state) and not OLD_CALLSIGNS.search(state)
+    # Exactly the game its orders make in today's story: nothing was lost or invented.
+    assert engine.state == replayed(engine, engine.state.log)
+    shown = [f"{line.tag} {line.text}" for line in engine.radio()]
+    shown += [f"{view.callsign} {view.display}" for view in engine.squad()]
+    assert not OLD_CALLSIGNS.search("\n".join(shown))
+    assert store.document(slot)["format_version"] == saves.FORMAT_VERSION
+
+
+def test_the_roster_keeps_what_the_old_save_knew_about_each_renamed_pilot(store) -> None:
+    old = old_document("ch2-orchard-round2")["state"]
+    engine = store.load("ch2-orchard-round2", shipped()).engine
+    for before, after in renames.PILOTS.items():
+        assert engine.status(after) == old["status"][before]
+        assert engine.knows(after) == (before in old["known"])
+    squad = {view.id: view.display for view in engine.squad()}
+    assert squad["longshot"] == "Dario Adeyemi" and squad["ringside"] == "Mateo Lindqvist"
+    assert squad["plumbline"] == "Noor Haddad"
+    assert engine.status("bellringer") == "wounded"
+
+
+@pytest.mark.parametrize("slot", sorted(EXPECTED))
+def test_undo_after_loading_an_old_save_replays_its_renamed_log(store, slot) -> None:
+    engine = store.load(slot, shipped()).engine
+    log = list(engine.state.log)
+    assert engine.can_undo and engine.undo()
+    assert engine.state.scene == EXPECTED[slot][1]
+    assert engine.state == replayed(engine, log[:-1])
+
+
+def test_an_old_save_plays_on_by_a_typed_new_callsign(store) -> None:
+    engine = store.load("ch4-warped-earn-it", shipped()).engine
+    assert not engine.knows("longshot")
+    assert engine.choose_text("longshot").ok
+    assert engine.knows("longshot") and engine.state.scene == "ch4_mast_brief"
+    said = [line.text for line in engine.radio() if line.speaker == "longshot"]
+    assert "Dario. Dario Adeyemi." in said
+
+
+def test_an_old_save_plays_on_and_saves_again_in_the_current_format(store) -> None:
+    story = shipped()
+    engine = store.load("ch2-night-watch", story).engine
+    assert engine.choose_text("keep watch").ok
+    assert engine.state.scene == "ch2_quarrel"
+    store.save("ch2-night-watch", engine)
+    again = store.load("ch2-night-watch", story)
+    assert again.message is None and again.engine.state == engine.state
+    doc = store.document("ch2-night-watch")
+    assert doc["format_version"] == saves.FORMAT_VERSION
+    assert not OLD_IDS.search(json.dumps(doc))
+
+
+def test_line_mode_loads_an_old_save_gives_an_order_and_undoes_it(store) -> None:
+    command = [sys.executable, "-m", "game", "play", "--plain", "--no-cache"]
+    result = subprocess.run(
+        [*command, "--load", "ch2-night-watch", "--save-dir", str(store.directory)],
+        input="keep\nundo\nsquad\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Note: The story has changed since this save.")
+    assert "PLUMBLINE: Dawn, ma'am. Nineteen hundred. Still. Thank you for the company." in out
+    after_undo = out.split("Order taken back.\n", 1)[1]
+    assert after_undo.startswith("== Chapter 2 · Replacement Cores · Night Watch ==")
+    assert "+ Plumbline      Noor Haddad" in after_undo  # the roster, asked for after the undo
+    assert "+ Longshot       Dario Adeyemi" in after_undo
+    assert not OLD_CALLSIGNS.search(out)
+
+
+def test_saves_of_other_stories_and_later_formats_are_left_alone() -> None:
+    state = old_document("ch2-night-watch")["state"]
+    other = {**copy.deepcopy(state), "story_id": "mini"}
+    assert renames.renamed_state(other) == other
+    current = saves.check_document(old_document("ch2-night-watch"))
+    assert current["state"]["scene"] == "ch2_plumbline_watch"
+    # A save already in format 2 is not renamed again, whatever its ids.
+    current["state"]["status"][next(iter(renames.PILOTS))] = "active"
+    current["checksum"] = saves._checksum(current)
+    assert saves.check_document(copy.deepcopy(current)) == current
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+id_like = st.sampled_from(
+    [*renames.PILOTS, *renames.PILOTS.values(), *renames.SCENES, "kestrel", "ch1_posting"]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_damage_to_an_old_save_loads_or_fails_in_one_line(data) -> None:
+    """Any part of an old save's state replaced with odd values (checksum fixed): the
+    migration never crashes; the game loads and plays on, or says why in one line."""
+    slot = data.draw(st.sampled_from(sorted(EXPECTED)), label="slot")
+    doc = old_document(slot)
+    state = doc["state"]
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        key = data.draw(st.sampled_from(sorted(state)), label="key")
+        value = data.draw(
+            json_values
+            | id_like
+            | st.lists(id_like, max_size=3)
+            | st.dictionaries(id_like, json_values, max_size=3),
+            label="value",
+        )
+        state[key] = value
+    doc["checksum"] = saves._checksum(doc)
+    with saves_folder(doc) as store:
+        try:
+            engine = store.load("fuzz", shipped()).engine
+        except SaveError as exc:
+            assert str(exc).startswith("save 'fuzz': ") and "\n" not in str(exc)
+            return
+        engine.header(), engine.radio(), engine.squad(), engine.dossier()
+        enabled = [view for view in engine.orders() if view.enabled]
+        if enabled:
+            engine.choose(enabled[0].index)
+
+
+@settings(max_examples=200, deadline=None)
+@given(state=st.dictionaries(st.text(max_size=10) | st.sampled_from(["scene", "log"]), json_values))
+def test_the_renaming_never_raises_on_any_json(state) -> None:
+    state["story_id"] = renames.STORY_ID
+    renamed = renames.renamed_state(state)
+    assert set(renamed) == set(state)
+
+
+@contextlib.contextmanager
+def saves_folder(doc: dict) -> Iterator[SaveStore]:
+    """A temporary save folder holding `doc` as the slot 'fuzz'."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "fuzz.json").write_text(json.dumps(doc), encoding="utf-8")
+        yield SaveStore(Path(tmp))
