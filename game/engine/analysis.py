@@ -7,7 +7,10 @@
   there. When the search runs out of budget, states that might be dead ends by the static
   reasoning are reported as warnings instead.
 
-Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W021.
+- Dead pilots heard, addressed or named as present (W022) are found by a may-analysis of who
+  can be dead in each state, in `game.engine.deadvoices`.
+
+Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W022.
 """
 
 from __future__ import annotations
@@ -476,6 +479,10 @@ def analyse(story: Story, *, max_states: int = VALIDATE_MAX_STATES) -> list[Diag
     out += _word_collisions(story)
     out += _command_words(story)
     out += _dead_ends(story, ranges, reachable, max_states)
+    # imported here: the check is built on this module's reasoning about conditions
+    from game.engine.deadvoices import dead_voices
+
+    out += dead_voices(story, ranges)
     return out
 
 
