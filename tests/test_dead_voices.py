@@ -436,6 +436,18 @@ def test_a_roll_call_names_the_pilot_then_asks_after_them(tmp_path: Path) -> Non
     assert found(root) == []
 
 
+def test_a_line_followed_by_one_about_the_pilot_is_not_a_roll_call(tmp_path: Path) -> None:
+    # the next line asks after Ringside, but nothing answers for Ringside being dead
+    root = fight(
+        tmp_path,
+        after_scene=(
+            '- longshot: "Tell Ringside my hatch is stuck."\n'
+            '- ringside: "On my way."\n  if: "alive(ringside)"'
+        ),
+    )
+    assert found(root) == [place(root, "Tell Ringside")]
+
+
 def test_revived_by_a_status_effect(tmp_path: Path) -> None:
     root = fight(tmp_path, after_scene='- ringside: "Made it back."')
     text = (

@@ -30,10 +30,10 @@ A text is reported when a pilot it concerns may be dead where it is said and not
 that out. A speaker's own line needs a condition that proves them alive. A text that names a
 pilot is fine where the pilot is surely dead, and otherwise needs: for an order, an `if` that
 proves them alive or proves them dead; for anything else, a condition that asks after that
-pilot's status at all (the line's, its order's or branch's, or the next line's: a roll call
-names the pilot, then asks for the answer). Each finding carries the shortest path from the
-start (a breadth-first search over states paired with "the pilot may be dead") through the
-place where the pilot may die.
+pilot's status at all (the line's, or its order's or branch's), or to be a roll call: the
+lines right after it each ask after the pilot, and one of them is said only if they are dead.
+Each finding carries the shortest path from the start (a breadth-first search over states
+paired with "the pilot may be dead") through the place where the pilot may die.
 """
 
 from __future__ import annotations
@@ -145,12 +145,11 @@ class _Text:
     text: str
     mark: Mark
     condition: Expression | None
-    # conditions that ask after a named pilot for it: the order's and branch's around a line,
-    # and the next line's (see `_with_next`)
-    context: tuple[Expression, ...]
+    context: tuple[Expression, ...]  # the order's and branch's conditions around a line
     state: str
     edge: _Edge | None = None
     stages: int = 0  # how many of the edge's stages come before it
+    following: tuple[Line, ...] = ()  # the lines after it in its list (see `_answered`)
 
 
 class _Masks:
@@ -365,8 +364,11 @@ def _texts(story: Story, graph: _Graph, reachable: dict[str, int]) -> Iterator[_
             lines += rnd.radio
             if rnd.warning:
                 yield _Text("warning", shin, rnd.warning, rnd.mark, None, (), state)
-        for line, after in _with_next(lines):
-            yield _Text("line", line.speaker, line.text, line.mark, line.condition, after, state)
+        for k, line in enumerate(lines):
+            yield _Text(
+                "line", line.speaker, line.text, line.mark, line.condition, (), state,
+                following=lines[k + 1 :],
+            )  # fmt: skip
         if scene.ending is not None:
             ending = story.endings[scene.ending]
             yield _Text("ending", "narration", ending.text, ending.mark, None, (), state)
@@ -379,27 +381,20 @@ def _texts(story: Story, graph: _Graph, reachable: dict[str, int]) -> Iterator[_
             around = (order.condition,) if order.condition is not None else ()
             if edge.index not in given:
                 given.add(edge.index)
-                for line, after in _with_next(order.radio):
+                for k, line in enumerate(order.radio):
                     yield _Text(
-                        "line", line.speaker, line.text, line.mark, line.condition,
-                        around + after, state, edge, 1,
+                        "line", line.speaker, line.text, line.mark, line.condition, around,
+                        state, edge, 1, order.radio[k + 1 :],
                     )  # fmt: skip
             if edge.branch.condition is not None:
                 around += (edge.branch.condition,)
             said_at = len(edge.stages) - (edge.stages[-1].kind == "enter")
-            for line, after in _with_next(edge.branch.radio):
+            radio = edge.branch.radio
+            for k, line in enumerate(radio):
                 yield _Text(
-                    "line", line.speaker, line.text, line.mark, line.condition,
-                    around + after, state, edge, said_at,
+                    "line", line.speaker, line.text, line.mark, line.condition, around,
+                    state, edge, said_at, radio[k + 1 :],
                 )  # fmt: skip
-
-
-def _with_next(lines: tuple[Line, ...]) -> Iterator[tuple[Line, tuple[Expression, ...]]]:
-    """Each line, with the condition of the line right after it: a line that names a pilot and
-    is followed by one asking after their status is a roll call (the name, then the answer)."""
-    for k, line in enumerate(lines):
-        after = lines[k + 1].condition if k + 1 < len(lines) else None
-        yield line, (after,) if after is not None else ()
 
 
 class _Names:
@@ -479,8 +474,24 @@ def _candidates(
             named &= 0 if proved is None else ~(proved[0] | proved[1])
         elif named:
             named &= ~masks.of(_mentioned((text.condition, *text.context)))
+        if not named:
+            continue
         for pilot in masks.pilots_in(named):
-            yield _Candidate(text, pilot, False)
+            if not _answered(masks, text.following, pilot):
+                yield _Candidate(text, pilot, False)
+
+
+def _answered(masks: _Masks, following: tuple[Line, ...], pilot: str) -> bool:
+    """Whether the lines right after a line that names `pilot` answer for every fate, as a roll
+    call does (the name; then "here" if alive, silence if not): each of them asks after the
+    pilot's status, and one is said only if the pilot is dead."""
+    for line in following:
+        if pilot not in _mentioned((line.condition,)):
+            return False
+        proved = masks.proves(line.condition)
+        if proved is not None and proved[1] & masks.bit[pilot]:
+            return True
+    return False
 
 
 # --- witnesses ---------------------------------------------------------------------------------
