@@ -7,7 +7,10 @@
   there. When the search runs out of budget, states that might be dead ends by the static
   reasoning are reported as warnings instead.
 
-Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W021.
+- Dead pilots heard, addressed or named as present (W022) are found by a may-analysis of who
+  can be dead in each state, in `game.engine.deadvoices`.
+
+Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W022.
 """
 
 from __future__ import annotations
@@ -268,6 +271,54 @@ def can_be_true(tree: Node, ranges: Ranges, *, given: World | None = None) -> bo
     return bool(_worlds(tree, dict(given or {}), True, ranges))
 
 
+ALIVE = frozenset({"active", "wounded"})
+FALLEN = frozenset({"killed", "missing"})
+
+
+def implied_statuses(
+    tree: Node, ranges: Ranges, pilots: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What a condition being true says about pilots: (those it proves alive, those it proves
+    killed or missing), or None when it can never be true.
+
+    `alive(kestrel)`, `status(kestrel) != 'killed' and status(kestrel) != 'missing'` and
+    `not (not alive(kestrel))` all prove kestrel alive; so does `fallen_count() == 0` for every
+    pilot. Sound like `can_be_true`: a pilot is named only when every way the condition can
+    hold has them so (reasoning that gives up, past `_MAX_WORLDS`, proves nothing).
+    """
+    worlds = _worlds(tree, {}, True, ranges)
+    if not worlds:
+        return None
+    everyone = frozenset(pilots)
+    alive, fallen = everyone, everyone
+    for world in worlds:
+        fallen_count = _interval(Call("fallen_count", (), 0), world, ranges)
+        alive_count = _interval(Call("alive_count", (), 0), world, ranges)
+        if fallen_count[1] <= 0 or alive_count[0] >= len(pilots):
+            here_alive = everyone
+        else:
+            here_alive = frozenset(p for p in alive if _status_within(world, p, ALIVE))
+        if alive_count[1] <= 0 or fallen_count[0] >= len(pilots):
+            here_fallen = everyone
+        else:
+            here_fallen = frozenset(p for p in fallen if _status_within(world, p, FALLEN))
+        alive, fallen = alive & here_alive, fallen & here_fallen
+        if not alive and not fallen:
+            break
+    return alive, fallen
+
+
+def _status_within(world: World, pilot: str, statuses: frozenset[str]) -> bool:
+    known = world.get(("status", pilot))
+    return isinstance(known, frozenset) and known <= statuses
+
+
+def int_range(tree: Node, ranges: Ranges) -> Interval:
+    """The least and greatest values an int expression can take, given the declared ranges
+    (infinite when unbounded)."""
+    return _interval(tree, {}, ranges)
+
+
 def can_all_fail(trees: list[Node], ranges: Ranges, *, given: list[Node] = ()) -> bool:  # type: ignore[assignment]
     """Whether every one of `trees` can be false at once (while every one of `given` holds)."""
     worlds: list[World] = [{}]
@@ -428,6 +479,10 @@ def analyse(story: Story, *, max_states: int = VALIDATE_MAX_STATES) -> list[Diag
     out += _word_collisions(story)
     out += _command_words(story)
     out += _dead_ends(story, ranges, reachable, max_states)
+    # imported here: the check is built on this module's reasoning about conditions
+    from game.engine.deadvoices import dead_voices
+
+    out += dead_voices(story, ranges)
     return out
 
 
