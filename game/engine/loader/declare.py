@@ -2,18 +2,23 @@
 and scene id, from every file, before any scene is compiled, so that a scene may name what is
 declared later or in another file. Then the passes that need every declaration: resolving what
 each deduction requires, and the scope conditions are checked against.
+
+Every kind of declaration is read the same way: a list of mappings whose keys are checked
+against `format.OBJECTS`, each with an id that must be new; its particular fields are checked
+(`_KINDS`), then it is built with its text and true/false fields read as the format's table
+lists them. Chapters, numbered rather than named, and scene ids have readers of their own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from game.engine.conditions import Scope
 from game.engine.diagnostics import Mark
-from game.engine.format import LINE_KEYS
+from game.engine.format import LINE_KEYS, OBJECTS
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
     as_list,
@@ -60,24 +65,25 @@ class Pending:
 
 def declare(ctx: Context, files: Iterable[SourceFile], manifest: SourceFile) -> Pending:
     """Declare pass. Takes every parsed file; fills the context's tables (a deduction's
-    `requires` still empty) and the scene ids, and gives what later passes need."""
+    `requires` still empty) and gives what later passes need. Within a file, lists are read in
+    `_LISTS` order, each only where the format allows it (the manifest holds them all, a scene
+    file some), then a scene file's scene ids."""
     pending = Pending()
     for file in files:
         kind = "manifest" if file is manifest else "scene_file"
         data = _file_data(ctx, file, kind)
         if data is None:
             continue
-        _read_variables(ctx, data.get("variables"), key_mark(data, "variables"))
-        if kind == "manifest":
-            _read_pilots(ctx, data.get("pilots"), key_mark(data, "pilots"))
-            _read_chapters(ctx, data.get("chapters"), key_mark(data, "chapters"))
-            _read_tones(ctx, data.get("tones"), key_mark(data, "tones"))
-            _read_personas(ctx, data.get("personas"), key_mark(data, "personas"))
-        _read_evidence(ctx, data.get("evidence"), key_mark(data, "evidence"))
-        pending.deductions += _read_deductions(
-            ctx, data.get("deductions"), key_mark(data, "deductions")
-        )
-        _read_endings(ctx, data.get("endings"), key_mark(data, "endings"))
+        for key in _LISTS:
+            if key not in OBJECTS[kind]:
+                continue
+            items, where = data.get(key), key_mark(data, key)
+            if key == "chapters":
+                _declare_chapters(ctx, items, where)
+            elif key == "deductions":
+                pending.deductions += _declare_list(ctx, key, items, where)
+            else:
+                _declare_list(ctx, key, items, where)
         if kind == "scene_file":
             pending.scenes += _declare_scenes(ctx, data)
     return pending
@@ -160,164 +166,54 @@ def _declare_scenes(ctx: Context, data: MarkedDict) -> list[tuple[MarkedDict, in
     return entries
 
 
-# --- declarations of every kind -------------------------------------------------------------------
+# --- declarations of every kind ------------------------------------------------------------------
+
+Checks = Callable[[Context, MarkedDict, str | None], dict[str, Any] | None]
+"""A kind's own checks: given an entry and its id (None if the id was bad), the fields
+particular to the kind, or None when the entry cannot be declared."""
 
 
-def _declare(ctx: Context, table: dict[str, Any], key: str, mark: Mark, kind: str) -> bool:
-    if key in table:
-        first = table[key].mark
-        ctx.error(mark, "E020", f"duplicate {kind} id '{key}' (first declared at {first})")
-        return False
-    return True
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How one kind of declaration is read: its name in `format.OBJECTS` (and in "duplicate
+    pilot id"), how a message names one, the model it becomes, the key holding its id, and its
+    own checks (if any)."""
+
+    kind: str
+    what: str
+    model: type
+    checks: Checks | None = None
+    id_key: str = "id"
 
 
-def _read_variables(ctx: Context, items: Any, where: Mark) -> None:
-    items = as_list(ctx, items, where, "'variables'")
+def _declare_list(ctx: Context, key: str, items: Any, where: Mark) -> list[tuple[MarkedDict, str]]:
+    """Declare the entries of a file's list `key` (e.g. 'pilots') into the context's table of
+    the same name; gives the entries declared, with their ids."""
+    spec = _KINDS[key]
+    table: dict[str, Any] = getattr(ctx, key)
+    items = as_list(ctx, items, where, f"'{key}'")
+    declared: list[tuple[MarkedDict, str]] = []
     for data in items:
-        if not check_keys(ctx, data, "variable", items.mark, "a variable"):
+        if not check_keys(ctx, data, spec.kind, items.mark, spec.what):
             continue
-        name = read_id(ctx, data, "name", "a variable")
-        kind = data.get("type")
-        if kind not in ("bool", "int", "text"):
+        ident = read_id(ctx, data, spec.id_key, spec.what)
+        particular = spec.checks(ctx, data, ident) if spec.checks else {}
+        if particular is None or ident is None:
+            continue
+        if ident in table:
+            first = table[ident].mark
             ctx.error(
-                key_mark(data, "type"),
-                "E013",
-                f"variable type must be bool, int or text (got {show(kind)})",
+                data.mark, "E020", f"duplicate {spec.kind} id '{ident}' (first declared at {first})"
             )
             continue
-        default = data.get("default")
-        ok = {
-            "bool": isinstance(default, bool),
-            "int": isinstance(default, int) and not isinstance(default, bool),
-            "text": isinstance(default, str),
-        }[kind]
-        if not ok:
-            ctx.error(
-                key_mark(data, "default"),
-                "E012",
-                f"default of '{name}' must be {kind} (got {show(default)})",
-            )
-            continue
-        low = data.get("min")
-        high = data.get("max")
-        for bound_key, bound in (("min", low), ("max", high)):
-            if bound is not None and (
-                kind != "int" or isinstance(bound, bool) or not isinstance(bound, int)
-            ):
-                ctx.error(
-                    key_mark(data, bound_key),
-                    "E012",
-                    f"'{bound_key}' is for int variables and must be a whole number",
-                )
-                low = high = None
-        if low is not None and high is not None and low > high:
-            ctx.error(key_mark(data, "min"), "E013", f"'min' ({low}) is above 'max' ({high})")
-        if kind == "int" and (
-            (low is not None and default < low) or (high is not None and default > high)
-        ):
-            ctx.error(
-                key_mark(data, "default"), "E013", f"default {default} is outside {low}..{high}"
-            )
-        if name and _declare(ctx, ctx.variables, name, data.mark, "variable"):
-            if name in ("true", "false", "and", "or", "not"):
-                ctx.error(data.mark, "E013", f"'{name}' is a reserved word")
-                continue
-            ctx.variables[name] = Variable(name, kind, default, low, high, data.mark)
+        plain = _plain_fields(ctx, data, spec.kind, spec.what)
+        table[ident] = spec.model(**{spec.id_key: ident}, **particular, **plain, mark=data.mark)
+        declared.append((data, ident))
+    return declared
 
 
-def _read_pilots(ctx: Context, items: Any, where: Mark) -> None:
-    items = as_list(ctx, items, where, "'pilots'")
-    for data in items:
-        if not check_keys(ctx, data, "pilot", items.mark, "a pilot"):
-            continue
-        pid = read_id(ctx, data, "id", "a pilot")
-        status = data.get("status", "active")
-        if status not in PILOT_STATUSES:
-            ctx.error(
-                key_mark(data, "status"),
-                "E013",
-                f"status must be one of {', '.join(PILOT_STATUSES)}",
-            )
-            status = "active"
-        if pid in (*FIXED_SPEAKERS, *LINE_KEYS):
-            ctx.error(
-                key_mark(data, "id"),
-                "E013",
-                f"'{pid}' is reserved for radio lines; pick another pilot id",
-            )
-            continue
-        if pid and _declare(ctx, ctx.pilots, pid, data.mark, "pilot"):
-            ctx.pilots[pid] = Pilot(
-                pid,
-                sanitise(read_text(ctx, data, "callsign", "a pilot")),
-                sanitise(read_text(ctx, data, "name", "a pilot")),
-                sanitise(read_text(ctx, data, "role", "a pilot")),
-                status,
-                read_bool(ctx, data, "known", "a pilot"),
-                data.mark,
-            )
-
-
-def _read_evidence(ctx: Context, items: Any, where: Mark) -> None:
-    items = as_list(ctx, items, where, "'evidence'")
-    for data in items:
-        if not check_keys(ctx, data, "evidence", items.mark, "an evidence entry"):
-            continue
-        eid = read_id(ctx, data, "id", "an evidence entry")
-        source = data.get("source")
-        if source not in EVIDENCE_SOURCES:
-            ctx.error(
-                key_mark(data, "source"),
-                "E013",
-                f"source must be one of {', '.join(EVIDENCE_SOURCES)}",
-            )
-            continue
-        if eid and _declare(ctx, ctx.evidence, eid, data.mark, "evidence"):
-            ctx.evidence[eid] = Evidence(
-                eid,
-                sanitise(read_text(ctx, data, "title", "an evidence entry")),
-                sanitise(read_text(ctx, data, "text", "an evidence entry")),
-                source,
-                data.mark,
-            )
-
-
-def _read_deductions(ctx: Context, items: Any, where: Mark) -> list[tuple[MarkedDict, str]]:
-    items = as_list(ctx, items, where, "'deductions'")
-    pending: list[tuple[MarkedDict, str]] = []
-    for data in items:
-        if not check_keys(ctx, data, "deduction", items.mark, "a deduction"):
-            continue
-        did = read_id(ctx, data, "id", "a deduction")
-        if did and _declare(ctx, ctx.deductions, did, data.mark, "deduction"):
-            ctx.deductions[did] = Deduction(
-                did,
-                sanitise(read_text(ctx, data, "title", "a deduction")),
-                sanitise(read_text(ctx, data, "text", "a deduction")),
-                (),
-                sanitise(read_text(ctx, data, "hint", "a deduction")),
-                data.mark,
-            )
-            pending.append((data, did))
-    return pending
-
-
-def _read_endings(ctx: Context, items: Any, where: Mark) -> None:
-    items = as_list(ctx, items, where, "'endings'")
-    for data in items:
-        if not check_keys(ctx, data, "ending", items.mark, "an ending"):
-            continue
-        eid = read_id(ctx, data, "id", "an ending")
-        if eid and _declare(ctx, ctx.endings, eid, data.mark, "ending"):
-            ctx.endings[eid] = Ending(
-                eid,
-                sanitise(read_text(ctx, data, "title", "an ending")),
-                sanitise(read_text(ctx, data, "text", "an ending")),
-                data.mark,
-            )
-
-
-def _read_chapters(ctx: Context, items: Any, where: Mark) -> None:
+def _declare_chapters(ctx: Context, items: Any, where: Mark) -> None:
+    """Chapters are numbered, not named: a number declared twice is an error of its own."""
     items = as_list(ctx, items, where, "'chapters'")
     for data in items:
         if not check_keys(ctx, data, "chapter", items.mark, "a chapter"):
@@ -326,49 +222,149 @@ def _read_chapters(ctx: Context, items: Any, where: Mark) -> None:
         if number in ctx.chapters:
             ctx.error(data.mark, "E020", f"chapter {number} is declared twice")
             continue
-        ctx.chapters[number] = Chapter(number, sanitise(read_text(ctx, data, "title", "a chapter")))
+        ctx.chapters[number] = Chapter(number, **_plain_fields(ctx, data, "chapter", "a chapter"))
 
 
-def _read_tones(ctx: Context, items: Any, where: Mark) -> None:
-    items = as_list(ctx, items, where, "'tones'")
-    for data in items:
-        if not check_keys(ctx, data, "tone", items.mark, "a tone"):
-            continue
-        tid = read_id(ctx, data, "id", "a tone")
-        if tid and _declare(ctx, ctx.tones, tid, data.mark, "tone"):
-            ctx.tones[tid] = Tone(tid, sanitise(read_text(ctx, data, "title", "a tone")), data.mark)
+def _plain_fields(ctx: Context, data: MarkedDict, kind: str, what: str) -> dict[str, Any]:
+    """An entry's text fields (sanitised; empty when absent) and true/false ones (false when
+    absent), by key, in the order `format.OBJECTS[kind]` lists them. Notes are for authors and
+    never read."""
+    values: dict[str, Any] = {}
+    for key, fld in OBJECTS[kind].items():
+        if fld.kind == "text" and key != "notes":
+            values[key] = sanitise(read_text(ctx, data, key, what))
+        elif fld.kind == "bool":
+            values[key] = read_bool(ctx, data, key, what)
+    return values
 
 
-def _read_personas(ctx: Context, items: Any, where: Mark) -> None:
-    """Personas name tones, so they are read after the manifest's `tones`."""
-    items = as_list(ctx, items, where, "'personas'")
-    for data in items:
-        if not check_keys(ctx, data, "persona", items.mark, "a persona"):
-            continue
-        pid = read_id(ctx, data, "id", "a persona")
-        prefers = read_refs(ctx, data.get("prefers"), key_mark(data, "prefers"), "tone", ctx.tones)
-        avoids = (
-            read_refs(ctx, data["avoids"], key_mark(data, "avoids"), "tone", ctx.tones)
-            if "avoids" in data
-            else ()
+def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any] | None:
+    """A type, a default of that type, an int's range (holding the default), and a name that
+    is not a reserved word."""
+    kind = data.get("type")
+    if kind not in ("bool", "int", "text"):
+        ctx.error(
+            key_mark(data, "type"),
+            "E013",
+            f"variable type must be bool, int or text (got {show(kind)})",
         )
-        both = sorted(set(prefers) & set(avoids))
-        if both:
+        return None
+    default = data.get("default")
+    ok = {
+        "bool": isinstance(default, bool),
+        "int": isinstance(default, int) and not isinstance(default, bool),
+        "text": isinstance(default, str),
+    }[kind]
+    if not ok:
+        ctx.error(
+            key_mark(data, "default"),
+            "E012",
+            f"default of '{name}' must be {kind} (got {show(default)})",
+        )
+        return None
+    low = data.get("min")
+    high = data.get("max")
+    for bound_key, bound in (("min", low), ("max", high)):
+        if bound is not None and (
+            kind != "int" or isinstance(bound, bool) or not isinstance(bound, int)
+        ):
             ctx.error(
-                key_mark(data, "avoids"),
-                "E013",
-                f"a persona cannot both prefer and avoid {', '.join(both)}",
+                key_mark(data, bound_key),
+                "E012",
+                f"'{bound_key}' is for int variables and must be a whole number",
             )
-        consistency = read_int(ctx, data, "consistency", "a persona", 85)
-        if not 0 <= consistency <= 100:
-            ctx.error(key_mark(data, "consistency"), "E013", "consistency is a percent, 0 to 100")
-            consistency = max(0, min(100, consistency))
-        if pid and _declare(ctx, ctx.personas, pid, data.mark, "persona"):
-            ctx.personas[pid] = Persona(
-                pid,
-                sanitise(read_text(ctx, data, "title", "a persona")),
-                prefers,
-                avoids,
-                consistency,
-                data.mark,
-            )
+            low = high = None
+    if low is not None and high is not None and low > high:
+        ctx.error(key_mark(data, "min"), "E013", f"'min' ({low}) is above 'max' ({high})")
+    if kind == "int" and (
+        (low is not None and default < low) or (high is not None and default > high)
+    ):
+        ctx.error(key_mark(data, "default"), "E013", f"default {default} is outside {low}..{high}")
+    if name in RESERVED_WORDS:
+        ctx.error(data.mark, "E013", f"'{name}' is a reserved word")
+        return None
+    return {"type": kind, "default": default, "min": low, "max": high}
+
+
+def _pilot(ctx: Context, data: MarkedDict, pid: str | None) -> dict[str, Any] | None:
+    """A status to start in, and an id that no radio line already uses as a key."""
+    status = data.get("status", "active")
+    if status not in PILOT_STATUSES:
+        ctx.error(
+            key_mark(data, "status"),
+            "E013",
+            f"status must be one of {', '.join(PILOT_STATUSES)}",
+        )
+        status = "active"
+    if pid in (*FIXED_SPEAKERS, *LINE_KEYS):
+        ctx.error(
+            key_mark(data, "id"),
+            "E013",
+            f"'{pid}' is reserved for radio lines; pick another pilot id",
+        )
+        return None
+    return {"status": status}
+
+
+def _evidence(ctx: Context, data: MarkedDict, eid: str | None) -> dict[str, Any] | None:
+    """Where the evidence came from: the official line, the radio or a record."""
+    source = data.get("source")
+    if source not in EVIDENCE_SOURCES:
+        ctx.error(
+            key_mark(data, "source"),
+            "E013",
+            f"source must be one of {', '.join(EVIDENCE_SOURCES)}",
+        )
+        return None
+    return {"source": source}
+
+
+def _deduction(ctx: Context, data: MarkedDict, did: str | None) -> dict[str, Any]:
+    """Nothing yet: what it requires is resolved once every file's evidence is declared."""
+    return {"requires": ()}
+
+
+def _persona(ctx: Context, data: MarkedDict, pid: str | None) -> dict[str, Any]:
+    """Tones preferred and avoided (declared ones, never the same), and a consistency in
+    percent. Personas are read after the manifest's tones, which they name."""
+    prefers = read_refs(ctx, data.get("prefers"), key_mark(data, "prefers"), "tone", ctx.tones)
+    avoids = (
+        read_refs(ctx, data["avoids"], key_mark(data, "avoids"), "tone", ctx.tones)
+        if "avoids" in data
+        else ()
+    )
+    both = sorted(set(prefers) & set(avoids))
+    if both:
+        ctx.error(
+            key_mark(data, "avoids"),
+            "E013",
+            f"a persona cannot both prefer and avoid {', '.join(both)}",
+        )
+    consistency = read_int(ctx, data, "consistency", "a persona", 85)
+    if not 0 <= consistency <= 100:
+        ctx.error(key_mark(data, "consistency"), "E013", "consistency is a percent, 0 to 100")
+        consistency = max(0, min(100, consistency))
+    return {"prefers": prefers, "avoids": avoids, "consistency": consistency}
+
+
+# The lists a file may declare, in the order they are read (personas after tones: they name
+# them), and how each kind is read. Chapters have a reader of their own.
+_LISTS = (
+    "variables",
+    "pilots",
+    "chapters",
+    "tones",
+    "personas",
+    "evidence",
+    "deductions",
+    "endings",
+)
+_KINDS: dict[str, _Kind] = {
+    "variables": _Kind("variable", "a variable", Variable, _variable, id_key="name"),
+    "pilots": _Kind("pilot", "a pilot", Pilot, _pilot),
+    "tones": _Kind("tone", "a tone", Tone),
+    "personas": _Kind("persona", "a persona", Persona, _persona),
+    "evidence": _Kind("evidence", "an evidence entry", Evidence, _evidence),
+    "deductions": _Kind("deduction", "a deduction", Deduction, _deduction),
+    "endings": _Kind("ending", "an ending", Ending),
+}
