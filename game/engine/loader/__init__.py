@@ -1,18 +1,20 @@
 """Load a story folder into an immutable `Story`, or report every problem with its place.
 
 The folder holds `story.yaml` (the manifest) and any number of scene files beneath it. Loading
-is a sequence of passes over one `Context` that collects every diagnostic on the way:
+is a sequence of passes, each a function whose docstring says what it takes and gives, sharing
+one `Context` that collects every diagnostic on the way (`_check_story` calls them in order):
 
 1. read the files (`read`): find them, parse each within bounds, hash their bytes; a file that
    does not parse stops the load here;
 2. declare (`declare`): variables, pilots, chapters, tones, personas, evidence, deductions,
    endings and scene ids, from every file, so that references may point forward and across files;
-3. resolve deductions: what each requires, now that all evidence is known;
-4. build the scope: what conditions may name;
+3. resolve deductions (`declare`): what each requires, now that all evidence is known;
+4. build the scope (`declare`): what conditions may name;
 5. compile the scenes (`scenes`): radio, orders, effects, branches, engagements, maps;
-6. assemble the `Story` (`assemble`), from the manifest's id, title and start and all the above.
+6. assemble the `Story` (`assemble`) from all the above and the manifest's id, title and start
+   (read just before the scenes, so that their problems are listed first).
 
-Reading a single value (text, ids, references, conditions) is in `fields`. `load_story` raises
+Reading one value (text, ids, references, conditions) is in `fields`. `load_story` raises
 `StoryError` carrying every diagnostic; `check_story` returns them.
 """
 
@@ -85,7 +87,7 @@ def _check_story(
     pending = declare(ctx, files.files, files.manifest)
     resolve_deductions(ctx, pending.deductions)
     ctx.scope = build_scope(ctx)
-    # The manifest's own keys, before the scenes: its problems are listed first.
+    # The manifest's own keys, before the scenes: their problems are listed first.
     header = read_header(ctx, files.manifest)
     scenes = compile_scenes(ctx, pending.scenes)
     return assemble(ctx, header, scenes, files.content_hash), ctx.diagnostics
