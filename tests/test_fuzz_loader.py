@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from game.engine.diagnostics import Diagnostic
+from game.engine.format import OBJECTS
 from game.engine.loader import check_story
 from tests.conftest import MINI
 
@@ -48,9 +49,8 @@ def _assert_sane(story: object, diagnostics: list[Diagnostic]) -> None:
         assert "\n" not in str(diagnostic)
 
 
-@given(st.data())
-def test_mutated_scene_files(data: st.DataObject) -> None:
-    lines = SCENES.splitlines()
+def _mutate_lines(data: st.DataObject, text: str) -> str:
+    lines = text.splitlines()
     for _ in range(data.draw(st.integers(1, 4))):
         index = data.draw(st.integers(0, len(lines) - 1))
         action = data.draw(st.sampled_from(["delete", "duplicate", "swap", "edit", "indent"]))
@@ -68,7 +68,17 @@ def test_mutated_scene_files(data: st.DataObject) -> None:
             at = data.draw(st.integers(0, len(line)))
             junk = data.draw(st.text(alphabet=":-[]{}&*!|>'\"#% \tabcxyz0129_", max_size=6))
             lines[index] = line[:at] + junk + line[at:]
-    _assert_sane(*_check({"story.yaml": MANIFEST, "ch1.yaml": "\n".join(lines)}))
+    return "\n".join(lines)
+
+
+@given(st.data())
+def test_mutated_scene_files(data: st.DataObject) -> None:
+    _assert_sane(*_check({"story.yaml": MANIFEST, "ch1.yaml": _mutate_lines(data, SCENES)}))
+
+
+@given(st.data())
+def test_mutated_manifests(data: st.DataObject) -> None:
+    _assert_sane(*_check({"story.yaml": _mutate_lines(data, MANIFEST), "ch1.yaml": SCENES}))
 
 
 @given(st.binary(max_size=600))
@@ -121,3 +131,38 @@ def test_structurally_valid_stories_with_random_references(scene_list: list[dict
 def test_the_fixture_still_loads_after_all_that() -> None:
     shutil.rmtree(Path(tempfile.gettempdir()) / "nonexistent", ignore_errors=True)
     assert check_story(MINI)[0] is not None
+
+
+# Values a declaration's fields might plausibly hold, good and bad: ids of every kind, types,
+# sources, statuses, numbers around the edges of ranges, lists of ids, and nonsense.
+field_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 120),
+    st.sampled_from(["warm", "ev_bulletin", "ev_voices", "shin", "int", "bool", "text", "radio"]),
+    st.sampled_from(["active", "killed", "not", "Bad Id", "trust", "de_people", ""]),
+    st.lists(st.sampled_from(["warm", "ev_bulletin", "ev_voices", "nope", 3]), max_size=3),
+    st.text(max_size=5),
+)
+DECLARED = {
+    key: fld.kind.removeprefix("list:")
+    for key, fld in OBJECTS["manifest"].items()
+    if fld.kind.startswith("list:")
+}
+declaration_lists = st.fixed_dictionaries(
+    {},
+    optional={
+        key: st.lists(
+            st.dictionaries(st.sampled_from([*OBJECTS[kind], "bogus"]), field_values, max_size=7),
+            max_size=3,
+        )
+        for key, kind in DECLARED.items()
+    },
+)
+
+
+@given(declaration_lists)
+def test_random_declarations_of_every_kind_in_the_manifest(lists: dict[str, list]) -> None:
+    manifest = {**yaml.safe_load(MANIFEST), **lists}
+    document = yaml.safe_dump(manifest, allow_unicode=True)
+    _assert_sane(*_check({"story.yaml": document, "ch1.yaml": SCENES}))

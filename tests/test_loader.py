@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from game.engine.diagnostics import StoryError
+from game.engine.format import OBJECTS
 from game.engine.loader import check_story, load_story
 from tests.conftest import MINI, write
 
@@ -270,3 +272,151 @@ def test_load_story_raises_with_every_diagnostic(tmp_path: Path) -> None:
 def test_missing_manifest_and_missing_folder(tmp_path: Path) -> None:
     assert errors(tmp_path) == [("E002", "story.yaml", 1, 1)]
     assert errors(tmp_path / "nope")[0][0] == "E002"
+
+
+# --- every kind of declaration, driven by the format's table ------------------------------------
+
+# One good entry of each list story.yaml may declare. Every other test below derives its cases
+# from format.OBJECTS, so a kind of declaration added to the format is tested here too.
+GOOD_ENTRIES: dict[str, dict[str, object]] = {
+    "chapters": {"number": 1, "title": "One"},
+    "variables": {"name": "trust", "type": "int", "default": 1, "min": 0, "max": 5},
+    "pilots": {"id": "shin", "callsign": "Undertaker", "name": "Shinei Nouzen", "role": "Captain"},
+    "evidence": {"id": "ev_a", "title": "A", "text": "a", "source": "radio"},
+    "deductions": {"id": "de_a", "title": "D", "text": "d", "requires": ["ev_a", "ev_b"]},
+    "endings": {"id": "end_x", "title": "X", "text": "It ends."},
+    "tones": {"id": "warm", "title": "Kind"},
+    "personas": {"id": "kind", "title": "K", "prefers": ["warm"]},
+}
+DECLARED = [key for key, fld in OBJECTS["manifest"].items() if fld.kind.startswith("list:")]
+SCENE_FILE = """
+chapter: 1
+evidence:
+  - {id: ev_b, title: B, text: b, source: record}
+scenes:
+  - {id: a, title: A, orders: [{say: Go, tone: warm, goto: b}]}
+  - {id: b, title: B, ending: end_x}
+"""
+
+
+def _item_kind(key: str) -> str:
+    return OBJECTS["manifest"][key].kind.removeprefix("list:")
+
+
+def declarations(tmp_path: Path, key: str, *entries: dict[str, object]) -> tuple[Path, int]:
+    """A story whose `key` list holds `entries` (the good entry when none), one per line;
+    returns it and the line of the list's first entry."""
+    lists = {k: [v] for k, v in GOOD_ENTRIES.items()}
+    lists[key] = list(entries) or lists[key]
+    text = "id: t\ntitle: T\nstart: a\n"
+    first = 0
+    for name, items in lists.items():
+        text += f"{name}:\n"
+        if name == key:
+            first = text.count("\n") + 1
+        text += "".join(f"  - {json.dumps(item)}\n" for item in items)
+    write(tmp_path / "story.yaml", text)
+    write(tmp_path / "ch1.yaml", SCENE_FILE)
+    return tmp_path, first
+
+
+def test_the_declarations_story_loads_and_covers_every_declared_list(tmp_path: Path) -> None:
+    assert sorted(GOOD_ENTRIES) == sorted(DECLARED)
+    loaded = load_story(declarations(tmp_path, "endings")[0])
+    assert loaded.warnings == ()
+    assert loaded.deductions["de_a"].requires == ("ev_a", "ev_b")
+    assert loaded.personas["kind"].prefers == ("warm",)
+
+
+def _texts(kind: str) -> list[str]:
+    return [k for k, f in OBJECTS[kind].items() if f.kind == "text" and k != "notes"]
+
+
+@pytest.mark.parametrize("key", [k for k in DECLARED if _texts(_item_kind(k))])
+def test_every_text_field_of_every_declaration_reaches_the_story_sanitised(
+    tmp_path: Path, key: str
+) -> None:
+    kind = _item_kind(key)
+    texts = _texts(kind)
+    entry = {**GOOD_ENTRIES[key], **{k: f"{k} \x1b[31m of {kind}" for k in texts}}
+    loaded = load_story(declarations(tmp_path, key, entry)[0])
+    table = getattr(loaded, key)
+    [declared] = [v for v in table.values() if getattr(v, texts[0]).startswith(texts[0])]
+    for name in texts:
+        assert getattr(declared, name) == f"{name} \u241b[31m of {kind}"
+
+
+@pytest.mark.parametrize("key", DECLARED)
+def test_every_declaration_declared_twice_is_an_error_at_the_second(
+    tmp_path: Path, key: str
+) -> None:
+    good = GOOD_ENTRIES[key]
+    root, first = declarations(tmp_path, key, good, good)
+    assert errors(root) == [("E020", "story.yaml", first + 1, 5)]
+    again = "is declared twice" if key == "chapters" else f"(first declared at story.yaml:{first}:5)"
+    assert again in messages(root).replace(str(root) + "/", "")
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [(k, f) for k in DECLARED for f, spec in OBJECTS[_item_kind(k)].items() if spec.required],
+)
+def test_every_required_field_of_every_declaration_is_named_when_missing(
+    tmp_path: Path, key: str, field: str
+) -> None:
+    entry = {k: v for k, v in GOOD_ENTRIES[key].items() if k != field}
+    root, first = declarations(tmp_path, key, entry)
+    _, diagnostics = check_story(root)
+    assert (diagnostics[0].code, diagnostics[0].mark.line) == ("E011", first)
+    assert f"missing required key '{field}'" in diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        (k, f)
+        for k in DECLARED
+        for f, spec in OBJECTS[_item_kind(k)].items()
+        if spec.kind in ("text", "bool") and f != "notes"
+    ],
+)
+def test_every_text_or_true_false_field_of_a_declaration_checks_its_type(
+    tmp_path: Path, key: str, field: str
+) -> None:
+    entry = {**GOOD_ENTRIES[key], field: ["not", "this"]}
+    root, first = declarations(tmp_path, key, entry)
+    [(code, name, line, column)] = errors(root)
+    assert (code, name, line) == ("E012", "story.yaml", first)
+    assert column == 5 + json.dumps(entry).index(f'"{field}"')
+
+
+@pytest.mark.parametrize("key", DECLARED)
+def test_an_unknown_key_in_any_declaration_is_named_with_a_hint(tmp_path: Path, key: str) -> None:
+    known = next(iter(OBJECTS[_item_kind(key)]))
+    root, first = declarations(tmp_path, key, {**GOOD_ENTRIES[key], f"{known}s": "x"})
+    assert [e[:3] for e in errors(root)] == [("E010", "story.yaml", first)]
+    assert f"unknown key '{known}s'" in messages(root)
+    assert f"did you mean '{known}'?" in messages(root)
+
+
+@pytest.mark.parametrize("key", [k for k in DECLARED if k != "chapters"])
+def test_a_bad_id_in_any_declaration_is_refused(tmp_path: Path, key: str) -> None:
+    id_key = "name" if key == "variables" else "id"
+    root, first = declarations(tmp_path, key, {**GOOD_ENTRIES[key], id_key: "Not An Id"})
+    _, diagnostics = check_story(root)
+    assert (diagnostics[0].code, diagnostics[0].mark.line) == ("E012", first)
+    assert f"'{id_key}' of a" in diagnostics[0].message and "must be an id" in diagnostics[0].message
+
+
+@pytest.mark.parametrize("key", DECLARED)
+def test_a_scene_file_declares_exactly_the_lists_the_format_allows_it(
+    tmp_path: Path, key: str
+) -> None:
+    root, _ = declarations(tmp_path, key)
+    # Named to be read after story.yaml, so that its entry is the second one.
+    write(root / "zz_more.yaml", f"{key}:\n  - {json.dumps(GOOD_ENTRIES[key])}\n")
+    [(code, name, line, column)] = errors(root)
+    # Allowed there, the entry is read as a declaration (and duplicates the manifest's);
+    # not allowed, the list is an unknown key of a scene file.
+    expected = ("E020", 2, 5) if key in OBJECTS["scene_file"] else ("E010", 1, 1)
+    assert (code, name, line, column) == (expected[0], "zz_more.yaml", *expected[1:])

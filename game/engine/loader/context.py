@@ -1,0 +1,55 @@
+"""What the loader's passes share: the declarations found so far, and every diagnostic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from game.engine.conditions import Expression, Scope
+from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.model import (
+    Chapter,
+    Deduction,
+    Ending,
+    Evidence,
+    Persona,
+    Pilot,
+    Tone,
+    Variable,
+)
+
+
+@dataclass
+class Context:
+    """One load under way. Declaring fills the tables from `variables` to `scene_marks`; the
+    scope is set once they are complete; compiling scenes reads them, fills `maps` and caches
+    compiled conditions in `expressions`. Diagnostics are kept in the order they are found."""
+
+    root: Path
+    map_dirs: tuple[Path, ...] = ()
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    variables: dict[str, Variable] = field(default_factory=dict)
+    pilots: dict[str, Pilot] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    deductions: dict[str, Deduction] = field(default_factory=dict)
+    endings: dict[str, Ending] = field(default_factory=dict)
+    chapters: dict[int, Chapter] = field(default_factory=dict)
+    tones: dict[str, Tone] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
+    scene_marks: dict[str, Mark] = field(default_factory=dict)
+    maps: dict[str, str] = field(default_factory=dict)
+    scope: Scope | None = None
+    expressions: dict[tuple[str, str], Expression] = field(default_factory=dict)
+
+    def error(self, mark: Mark, code: str, message: str) -> None:
+        """Record an error: the story will not load, but reading goes on to find the rest."""
+        self.diagnostics.append(Diagnostic(mark, "error", code, message))
+
+    def warning(self, mark: Mark, code: str, message: str) -> None:
+        """Record a warning: kept on `Story.warnings`; the story still loads."""
+        self.diagnostics.append(Diagnostic(mark, "warning", code, message))
+
+    @property
+    def failed(self) -> bool:
+        """Whether any error has been recorded."""
+        return any(d.severity == "error" for d in self.diagnostics)
