@@ -21,7 +21,7 @@ from typing import Any
 from game.engine.conditions import ConditionError, Expression, Scope, Value, compile_expression
 from game.engine.diagnostics import Diagnostic, Mark, StoryError, did_you_mean, display_path
 from game.engine.files import MAX_FILES, default_map_dirs, story_files
-from game.engine.format import LINE_KEYS, OBJECTS
+from game.engine.format import LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL, OBJECTS
 from game.engine.model import (
     EVIDENCE_SOURCES,
     FIXED_SPEAKERS,
@@ -471,10 +471,14 @@ def _lines(
         text = _text(ctx, data, speaker, "a radio line")
         _interpolations(ctx, text, _key_mark(data, speaker), extra)
         condition = _condition(ctx, data["if"], _key_mark(data, "if")) if "if" in data else None
-        signal = _int(ctx, data, "signal", "a radio line", 4)
-        if not 0 <= signal <= 4:
-            ctx.error(_key_mark(data, "signal"), "E013", f"signal must be 0 to 4 (got {signal})")
-            signal = 4
+        signal = _int(ctx, data, "signal", "a radio line", MAX_SIGNAL)
+        if not MIN_SIGNAL <= signal <= MAX_SIGNAL:
+            ctx.error(
+                _key_mark(data, "signal"),
+                "E013",
+                f"signal must be {MIN_SIGNAL} to {MAX_SIGNAL} (got {signal})",
+            )
+            signal = MAX_SIGNAL
         once = _bool(ctx, data, "once", "a radio line")
         lines.append(Line(speaker, text, condition, signal, _key_mark(data, speaker), once))
     return tuple(lines)
