@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.engine import renames, saves
+from game.engine import renames, savefile, saves
 from game.engine.loader import load_story
 from game.engine.model import Story
 from game.engine.runtime import Engine
@@ -107,7 +107,10 @@ def test_an_old_save_resumes_where_it_was_saved_under_the_new_ids(store, slot) -
     shown = [f"{line.tag} {line.text}" for line in engine.radio()]
     shown += [f"{view.callsign} {view.display}" for view in engine.squad()]
     assert not OLD_CALLSIGNS.search("\n".join(shown))
-    assert store.document(slot)["format_version"] == saves.FORMAT_VERSION
+    # The header still says which format the file was written in; its game reads as today's.
+    document = store.document(slot)
+    assert document.header.format_version == 1
+    assert document.state == GameState.from_dict(json.loads(state))
 
 
 def test_the_roster_keeps_what_the_old_save_knew_about_each_renamed_pilot(store) -> None:
@@ -148,9 +151,8 @@ def test_an_old_save_plays_on_and_saves_again_in_the_current_format(store) -> No
     store.save("ch2-night-watch", engine)
     again = store.load("ch2-night-watch", story)
     assert again.message is None and again.engine.state == engine.state
-    doc = store.document("ch2-night-watch")
-    assert doc["format_version"] == saves.FORMAT_VERSION
-    assert not OLD_IDS.search(json.dumps(doc))
+    assert store.document("ch2-night-watch").header.format_version == savefile.FORMAT_VERSION
+    assert not OLD_IDS.search(store.path("ch2-night-watch").read_text(encoding="utf-8"))
 
 
 def test_line_mode_loads_an_old_save_gives_an_order_and_undoes_it(store) -> None:
@@ -177,12 +179,14 @@ def test_saves_of_other_stories_and_later_formats_are_left_alone() -> None:
     state = old_document("ch2-night-watch")["state"]
     other = {**copy.deepcopy(state), "story_id": "mini"}
     assert renames.renamed_state(other) == other
-    current = saves.check_document(old_document("ch2-night-watch"))
-    assert current["state"]["scene"] == "ch2_plumbline_watch"
+    old = old_document("ch2-night-watch")
+    upgraded = savefile.read(json.dumps(old).encode()).state
+    assert upgraded["scene"] == "ch2_plumbline_watch"
     # A save already in format 2 is not renamed again, whatever its ids.
+    current = {**old, "format_version": 2, "state": copy.deepcopy(upgraded)}
     current["state"]["status"][next(iter(renames.PILOTS))] = "active"
-    current["checksum"] = saves._checksum(current)
-    assert saves.check_document(copy.deepcopy(current)) == current
+    current["checksum"] = savefile.checksum(current)
+    assert savefile.read(json.dumps(current).encode()).state == current["state"]
 
 
 json_values = st.recursive(
@@ -213,7 +217,7 @@ def test_generated_damage_to_an_old_save_loads_or_fails_in_one_line(data) -> Non
             label="value",
         )
         state[key] = value
-    doc["checksum"] = saves._checksum(doc)
+    doc["checksum"] = savefile.checksum(doc)
     with saves_folder(doc) as store:
         try:
             engine = store.load("fuzz", shipped()).engine

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from game.cli import main
-from game.engine import saves
+from game.engine import migrations, savefile, saves
 from game.engine.loader import load_story
 from game.engine.runtime import Engine
+from game.engine.savefile import FORMAT_VERSION
 from game.engine.saves import (
-    FORMAT_VERSION,
     Loaded,
     SaveError,
     SaveInfo,
@@ -429,7 +429,7 @@ def test_a_missing_save_and_a_folder_in_its_place(story, store):
 def test_a_huge_or_deeply_nested_file_is_refused_quickly(story, store):
     store.directory.mkdir(parents=True)
     (store.directory / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
-    (store.directory / "huge.json").write_bytes(b" " * (saves.MAX_SAVE_BYTES + 10))
+    (store.directory / "huge.json").write_bytes(b" " * (savefile.MAX_SAVE_BYTES + 10))
     for slot in ("deep", "huge"):
         with pytest.raises(SaveError, match=f"save '{slot}'"):
             store.load(slot, story)
@@ -621,7 +621,7 @@ def test_a_synthetic_format_0_save_migrates(story, store, monkeypatch):
     path.write_text(json.dumps(v0))
     with pytest.raises(SaveError, match="unknown"):
         store.load("old", story)
-    monkeypatch.setitem(saves.MIGRATIONS, 0, _v0_to_v1)
+    monkeypatch.setitem(migrations.MIGRATIONS, 0, _v0_to_v1)
     loaded = store.load("old", story)
     assert loaded.message is None
     assert loaded.engine.state == engine.state
@@ -629,15 +629,52 @@ def test_a_synthetic_format_0_save_migrates(story, store, monkeypatch):
 
 
 def test_the_registry_carries_real_v1_files_to_a_later_format(story, store, monkeypatch):
+    seen: list[int] = []
+
     def v1_to_v2(doc: dict) -> dict:
-        doc["meta"]["note"] = "upgraded"
+        seen.append(doc["format_version"])
+        doc["meta"]["scene_title"] = "upgraded"
         return doc
 
-    monkeypatch.setattr(saves, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(saves.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(savefile, "FORMAT_VERSION", 2)
+    monkeypatch.setitem(migrations.MIGRATIONS, 1, v1_to_v2)
     shutil.copytree(FIXTURES / "v1", store.directory)
     assert store.load("three-orders", story).engine.state.scene == "fight#3"
-    assert store.document("three-orders")["format_version"] == 2
+    assert store.info("three-orders").scene_title == "upgraded"
+    document = store.document("three-orders")
+    assert document.header.format_version == 1  # the format it was written in
+    assert document.header.meta.scene_title == "upgraded"
+    # Upgrading works on a copy: the file on disk is left as the player's old game wrote it.
+    on_disk = json.loads((store.directory / "three-orders.json").read_text())
+    assert on_disk["meta"]["scene_title"] == "Riverbed (round 3 of 3)"
+    assert set(seen) == {1}
+
+
+def test_a_migration_is_one_registered_function_and_a_failing_one_is_one_line(
+    story, store, monkeypatch
+):
+    monkeypatch.setattr(migrations, "MIGRATIONS", {})
+    monkeypatch.setattr(savefile, "MIGRATIONS", migrations.MIGRATIONS)
+
+    @migrations.migration(1)
+    def v1_to_v2(doc: dict) -> dict:
+        return {**doc, "state": {**doc["state"], "known": doc["state"]["renamed"]}}
+
+    registered = migrations.MIGRATIONS
+    assert registered == {1: v1_to_v2}
+    with pytest.raises(ValueError, match="already has a migration"):
+        migrations.migration(1)(v1_to_v2)
+    monkeypatch.setattr(savefile, "FORMAT_VERSION", 2)
+    shutil.copytree(FIXTURES / "v1", store.directory)
+    with pytest.raises(SaveError) as caught:
+        store.load("three-orders", story)
+    assert str(caught.value) == (
+        "save 'three-orders': it could not be upgraded from save format 1 ('renamed')"
+    )
+
+
+def test_every_format_before_the_current_one_has_a_migration():
+    assert set(range(1, savefile.FORMAT_VERSION)) <= set(migrations.MIGRATIONS)
 
 
 def fixture_paths() -> list[Path]:

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 FORMAT_VERSION = 1
 
+# A radio line's signal, from mostly static to a clear link (a line's default). Every check,
+# clamp and schema bound of a signal reads these two.
+MIN_SIGNAL = 0
+MAX_SIGNAL = 4
+
 COMMAND_WORDS = frozenset(
     {"help", "status", "squad", "dossier", "undo", "quit", "exit", "save", "load", "saves"}
 )
@@ -191,7 +196,7 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
 # Keys a radio line may carry beside its one speaker key.
 LINE_KEYS: Mapping[str, Field] = {
     "if": Field("condition", doc="The line is said only when this holds."),
-    "signal": Field("int", doc="0 (mostly static) to 4 (clear)."),
+    "signal": Field("int", doc=f"{MIN_SIGNAL} (mostly static) to {MAX_SIGNAL} (clear)."),
     "once": Field("bool", doc="Said only on the first visit to the scene."),
     "notes": NOTES,
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.format import MAX_SIGNAL
 
 if TYPE_CHECKING:
     # Annotations only: a story read from the cache compiles a scene's conditions when the
@@ -134,7 +135,7 @@ class Line:
     speaker: str
     text: str
     condition: Expression | None = None
-    signal: int = 4
+    signal: int = MAX_SIGNAL
     mark: Mark = NOWHERE
     once: bool = False
 

@@ -1,52 +1,63 @@
 """Saves that never lose a game: named slots, an autosave ring and a quicksave.
 
-A save is one JSON document per slot, `<slot>.json` in the save folder (see `saves/README.md`
-for the format as players meet it). Writing is atomic: the new save goes to a temporary file in
-the same folder, is flushed to disk, and only then renamed over the old one; the old version is
-kept as `<slot>.bak` until the new one is complete. A write that fails (disk full, read-only
-folder) leaves every existing save as it was.
+A save is one JSON document per slot, `<slot>.json` in the save folder; its format is defined
+once, in `game.engine.savefile` (the header) and `game.engine.state` (the game), and
+`saves/README.md` shows it as players meet it. Writing is atomic: the new save goes to a
+temporary file in the same folder, is flushed to disk, and only then renamed over the old one;
+the old version is kept as `<slot>.bak` until the new one is complete. A write that fails (disk
+full, read-only folder) leaves every existing save as it was.
 
-Loading checks everything (the JSON's shape and types, a checksum, the story it belongs to, and
-that every id it names exists in the story) and never crashes: a bad save is a one-line
+Loading checks everything (the JSON against the format's types, a checksum, the story it belongs
+to, and that every id it names exists in the story) and never crashes: a bad save is a one-line
 `SaveError` naming the slot and the problem. When the story was edited since the save, the game
 says so; when the save's scene or something it refers to is gone, the order log is replayed as far
 as the story still allows and the game resumes there.
 
-Older save formats are upgraded by the functions in `MIGRATIONS` (format version -> a function
-returning the document at the next version). This module never imports a front end.
+Listing saves (the title screen does, before anything is played) reads only their headers: it
+imports neither msgspec, nor the game state, nor the runtime. Older save formats are upgraded by
+`game.engine.migrations`. This module never imports a front end.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import errno
-import hashlib
 import json
-import math
 import os
 import secrets
 import stat
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from game import __version__
-from game.engine.model import FIXED_SPEAKERS, PILOT_STATUSES, Story
+from game.engine.model import FIXED_SPEAKERS, Story
+from game.engine.savefile import (
+    FORMAT_VERSION,
+    MAX_SAVE_BYTES,
+    DamagedSave,
+    SaveDocument,
+    SaveFile,
+    SaveHeader,
+    SaveKind,
+    SaveMeta,
+    StoryRef,
+    encode,
+    read,
+)
+from game.engine.savefile import checksum as _checksum  # noqa: F401 - fuzz tests re-sign saves
 
 if TYPE_CHECKING:
-    # Listing saves (the title screen does, before anything is played) needs neither the
-    # runtime nor the game state: `load` and `resume` import them, and `_scene_title` the text
-    # pipeline, when a game is loaded or saved.
+    # Listing saves needs neither the runtime nor the game state (nor msgspec, which the state
+    # imports): `load` and `resume` import them, and `_scene_title` the text pipeline, when a
+    # game is loaded or saved.
     from game.engine.runtime import Engine
     from game.engine.state import GameState
 
-FORMAT = "handler-one-save"
-FORMAT_VERSION = 2
 ENV_VAR = "HANDLER_ONE_SAVE_DIR"
 APP_NAME = "handler-one"
 QUICK_SLOT = "quick"
@@ -54,13 +65,11 @@ AUTO_PREFIX = "auto-"
 AUTOSAVE_SLOTS = 10
 MAX_SLOT_CHARS = 64
 MAX_SLOT_BYTES = 128
-MAX_SAVE_BYTES = 16 * 1024 * 1024
 SAVE_SUFFIX = ".json"
 BACKUP_SUFFIX = ".bak"
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 3600.0  # a temporary file this old is left from a crash
 ORPHAN_TEMP_SECONDS = 30.0  # ...and so is one this old whose process is gone
-KINDS = ("named", "auto", "quick")
 # Speakers the runtime produces itself in an order's aftermath (besides hq/narration/lena).
 _AFTERMATH_SPEAKERS = frozenset((*FIXED_SPEAKERS, "dossier", "hit"))
 _FORBIDDEN_IN_NAMES = '/\\<>:"|?*'
@@ -71,39 +80,17 @@ _RESERVED_NAMES = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 
-Document = dict[str, Any]
-Migration = Callable[[Document], Document]
-
-
-def _renamed_ids(doc: Document) -> Document:
-    """Format 1 -> 2: a save of the shipped story made before three pilots (and the scenes named
-    after them) were renamed names them by their new ids (the table is `renames`)."""
-    from game.engine.renames import renamed_state
-
-    doc["state"] = renamed_state(doc.get("state"))
-    return doc
-
-
-# format_version -> a function taking a document of that version and returning it one version
-# later (the loader sets `format_version` itself). Each version keeps real files in
-# tests/fixtures/saves/v<N> (and the shipped story's format-1 saves in handler-one-v1).
-MIGRATIONS: dict[int, Migration] = {1: _renamed_ids}
-
 
 class SaveError(Exception):
     """A save could not be written, read or resumed. `str(e)` is one line naming the slot."""
 
 
-class _Damaged(Exception):
-    """Internal: the document is malformed; the message says how (without the slot)."""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaveInfo:
-    """What a save screen shows about one slot."""
+    """What a save screen shows about one slot (every text safe to print in one line)."""
 
     slot: str
-    kind: str  # "named" | "auto" | "quick"
+    kind: SaveKind
     chapter: int
     chapter_title: str
     scene_title: str
@@ -111,40 +98,30 @@ class SaveInfo:
     play_seconds: float
     squad_summary: str  # e.g. "9 alive · 2 wounded · 1 lost"
     story_changed: bool  # the story's content differs from the one the save was made with
-    path: Path
-    story_id: str = ""
-    story_title: str = ""
-    ending: str | None = None  # the ending's title when the saved game had ended
-    orders: int = 0  # orders given so far
+    path: Path  # the file it was read from (the backup, when the last save did not finish)
+    story_id: str
+    story_title: str
+    ending: str | None  # the ending's title when the saved game had ended
+    orders: int  # orders given so far
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the saved game had not ended: what "Continue" may resume."""
+        return self.ending is None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for `handler-one saves list --json`)."""
-        return {
-            "slot": self.slot,
-            "kind": self.kind,
-            "chapter": self.chapter,
-            "chapter_title": self.chapter_title,
-            "scene_title": self.scene_title,
-            "saved_at": self.saved_at,
-            "play_seconds": self.play_seconds,
-            "squad_summary": self.squad_summary,
-            "story_changed": self.story_changed,
-            "path": str(self.path),
-            "story_id": self.story_id,
-            "story_title": self.story_title,
-            "ending": self.ending,
-            "orders": self.orders,
-        }
+        return {**asdict(self), "path": str(self.path)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loaded:
     """A resumed game. `message` is set when the story changed since the save or the game
     resumed at an earlier point than the one saved; show it to the player."""
 
     engine: Engine
     message: str | None
-    info: SaveInfo | None = None
+    info: SaveInfo  # the save it came from (its play time, its slot)
 
 
 # --- slot names -------------------------------------------------------------------------------
@@ -191,7 +168,7 @@ def sanitise_slot(name: str) -> str:
     return slot
 
 
-def slot_kind(slot: str) -> str:
+def slot_kind(slot: str) -> SaveKind:
     """ "quick" for the quicksave, "auto" for the autosave ring, else "named"."""
     if slot == QUICK_SLOT:
         return "quick"
@@ -226,290 +203,139 @@ def _scene_title(engine: Engine) -> str:
     return title
 
 
-def _canonical(doc: Document) -> bytes:
-    body = {k: v for k, v in doc.items() if k != "checksum"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _checksum(doc: Document) -> str:
-    return "sha256:" + hashlib.sha256(_canonical(doc)).hexdigest()
-
-
 def build_document(
     slot: str, engine: Engine, play_seconds: float = 0.0, sequence: int = 0
-) -> Document:
-    """The save document for `engine` in `slot` (the current format, checksum included)."""
+) -> SaveDocument:
+    """The save of `engine` in `slot`, as of now."""
     story, state = engine.story, engine.state
     scene = engine.scene
     now = time.time()
     ending = engine.ending
-    doc: Document = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "game_version": __version__,
-        "story": {"id": story.id, "title": story.title, "content_hash": story.content_hash},
-        "meta": {
-            "kind": slot_kind(slot),
-            "saved_at": datetime.fromtimestamp(now).astimezone().isoformat(timespec="seconds"),
-            "saved_unix": now,
-            "sequence": sequence,
-            "play_seconds": round(max(0.0, float(play_seconds)), 3),
-            "chapter": scene.chapter,
-            "chapter_title": story.chapter_title(scene.chapter),
-            "scene_title": _scene_title(engine),
-            "header": engine.header(),
-            "squad_summary": squad_summary(engine),
-            "ending": ending.title if ending else None,
-            "orders": len(state.log),
-        },
-        "state": state.to_dict(),
-    }
-    doc["checksum"] = _checksum(doc)
-    return doc
-
-
-def encode_document(doc: Document) -> bytes:
-    """The bytes written to disk: indented UTF-8 JSON, so a player can read it."""
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
-    return text.encode("utf-8") + b"\n"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def parse_document(data: bytes) -> Document:
-    """Decode, upgrade and check a save file's bytes; raises `_Damaged` saying what is wrong."""
-    if len(data) > MAX_SAVE_BYTES:
-        raise _Damaged(f"the file is too large to be a save ({len(data)} bytes)")
-    if not data.strip():
-        raise _Damaged("the file is empty")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Damaged("the file is damaged (it is not UTF-8 text)") from None
-    try:
-        doc = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise _Damaged(
-            f"the file is damaged or truncated (bad JSON at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError):
-        raise _Damaged("the file is damaged (it is not a save's JSON)") from None
-    try:
-        return check_document(doc)
-    except RecursionError:
-        raise _Damaged("the file is damaged (it is nested too deeply)") from None
-    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape
-        raise _Damaged("the file is damaged (it holds text that is not valid Unicode)") from None
-
-
-def check_document(doc: Any) -> Document:
-    """Upgrade a parsed document to the current format and check its shape and types."""
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise _Damaged("this is not a Handler One save")
-    version = doc.get("format_version")
-    if not _is_int(version):
-        raise _Damaged("the save has no format version")
-    if version > FORMAT_VERSION:
-        raise _Damaged(
-            f"it was written by a newer Handler One (save format {version}; this version reads "
-            f"formats up to {FORMAT_VERSION}); update the game to load it"
-        )
-    if version >= 1 and doc.get("checksum") != _checksum(doc):
-        raise _Damaged("the file was edited or damaged (its checksum does not match)")
-    while version < FORMAT_VERSION:
-        upgrade = MIGRATIONS.get(version)
-        if upgrade is None:
-            raise _Damaged(f"save format {version} is unknown to this version of the game")
-        try:
-            doc = upgrade(copy.deepcopy(doc))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _Damaged(f"it could not be upgraded from save format {version} ({exc})") from None
-        version += 1
-        doc["format_version"] = version
-    _check_shape(doc)
-    return doc
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
-
-
-def _expect(condition: bool, what: str) -> None:
-    if not condition:
-        raise _Damaged(f"the save is damaged ({what})")
-
-
-def _check_shape(doc: Document) -> None:
-    _expect(isinstance(doc.get("game_version"), str), "game_version is not text")
-    story = doc.get("story")
-    _expect(isinstance(story, dict), "no story section")
-    for key in ("id", "title", "content_hash"):
-        _expect(isinstance(story.get(key), str), f"story.{key} is not text")
-    meta = doc.get("meta")
-    _expect(isinstance(meta, dict), "no meta section")
-    _expect(meta.get("kind") in KINDS, "meta.kind is not named, auto or quick")
-    for key in ("saved_at", "chapter_title", "scene_title", "header", "squad_summary"):
-        _expect(isinstance(meta.get(key), str), f"meta.{key} is not text")
-    for key in ("saved_unix", "play_seconds"):
-        _expect(_is_number(meta.get(key)) and meta[key] >= 0, f"meta.{key} is not a number")
-    for key in ("chapter", "sequence", "orders"):
-        _expect(_is_int(meta.get(key)), f"meta.{key} is not a whole number")
-    _expect(
-        "ending" in meta and (meta["ending"] is None or isinstance(meta["ending"], str)),
-        "meta.ending is not text or null",
+    meta = SaveMeta(
+        kind=slot_kind(slot),
+        saved_at=datetime.fromtimestamp(now).astimezone().isoformat(timespec="seconds"),
+        saved_unix=now,
+        sequence=sequence,
+        play_seconds=round(max(0.0, float(play_seconds)), 3),
+        chapter=scene.chapter,
+        chapter_title=story.chapter_title(scene.chapter),
+        scene_title=_scene_title(engine),
+        header=engine.header(),
+        squad_summary=squad_summary(engine),
+        ending=ending.title if ending else None,
+        orders=len(state.log),
     )
-    _check_state(doc.get("state"))
-    _expect(doc["state"]["story_id"] == story["id"], "state.story_id differs from story.id")
-
-
-def _is_value(value: Any) -> bool:
-    return isinstance(value, bool | str) or _is_int(value)
-
-
-def _check_state(state: Any) -> None:
-    _expect(isinstance(state, dict), "no state section")
-    _expect(isinstance(state.get("story_id"), str), "state.story_id is not text")
-    _expect(_is_int(state.get("seed")), "state.seed is not a whole number")
-    _expect(isinstance(state.get("scene"), str) and state["scene"], "state.scene is not a name")
-    for key in ("variables", "preset"):
-        values = state.get(key, {})
-        _expect(
-            isinstance(values, dict) and all(_is_value(v) for v in values.values()),
-            f"state.{key} must map names to true/false, numbers or text",
-        )
-    status = state.get("status")
-    _expect(
-        isinstance(status, dict) and all(s in PILOT_STATUSES for s in status.values()),
-        "state.status must map pilots to active, wounded, missing or killed",
-    )
-    for key in ("known", "deductions"):
-        items = state.get(key, [])
-        _expect(
-            isinstance(items, list) and all(isinstance(i, str) for i in items),
-            f"state.{key} is not a list of names",
-        )
-    evidence = state.get("evidence", {})
-    _expect(
-        isinstance(evidence, dict) and all(isinstance(v, str) for v in evidence.values()),
-        "state.evidence must map evidence to scenes",
-    )
-    visits = state.get("visits", {})
-    _expect(
-        isinstance(visits, dict) and all(_is_int(v) and v >= 0 for v in visits.values()),
-        "state.visits must map scenes to counts",
-    )
-    _expect(
-        _is_int(state.get("draws", 0)) and state.get("draws", 0) >= 0, "state.draws is not a count"
-    )
-    log = state.get("log", [])
-    _expect(
-        isinstance(log, list)
-        and all(
-            isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and _is_int(e[1])
-            for e in log
-        ),
-        "state.log must be a list of [scene, order] pairs",
-    )
-    aftermath = state.get("aftermath", [])
-    _expect(
-        isinstance(aftermath, list)
-        and all(
-            isinstance(a, dict)
-            and isinstance(a.get("speaker"), str)
-            and isinstance(a.get("text"), str)
-            and _is_int(a.get("signal", 4))
-            and 0 <= a.get("signal", 4) <= 4
-            for a in aftermath
-        ),
-        "state.aftermath must be a list of radio lines",
-    )
-    for key in ("ending", "origin"):
-        _expect(
-            state.get(key) is None or isinstance(state[key], str),
-            f"state.{key} is not a name or null",
-        )
+    story_ref = StoryRef(story.id, story.title, story.content_hash)
+    return SaveDocument(SaveHeader(FORMAT_VERSION, __version__, story_ref, meta), state)
 
 
 # --- fitting a saved state to the story -------------------------------------------------------
 
+_TYPE_WORDS = {"bool": "true/false", "int": "a whole number", "text": "text"}
 
-def _value_fits(story: Story, name: str, value: Any) -> bool:
+
+def _type_of(value: object) -> str:
+    """A variable value's type as a story declares types."""
+    if isinstance(value, bool):
+        return "bool"
+    return "int" if isinstance(value, int) else "text"
+
+
+class Misfit(NamedTuple):
+    """Something a saved game holds that its story does not: a thing it names that the story
+    lacks (`held` is None), or a variable holding a value of another type than the story's."""
+
+    thing: str  # e.g. "scene 'x'", "variable 'trust'"
+    held: str | None = None  # the saved value's type ("bool", "int", "text")
+    declared: str | None = None  # the type the story declares
+
+    def _differs(self, story: str) -> str:
+        held, declared = _TYPE_WORDS[self.held or ""], _TYPE_WORDS[self.declared or ""]
+        return f"{self.thing} holds {held} where {story} keeps {declared}"
+
+    def in_its_own_story(self) -> str:
+        """The problem, for a save whose story has not changed: the save is damaged."""
+        if self.held is None:
+            return f"the save names {self.thing}, which this story does not have"
+        return f"the save is damaged ({self._differs('this story')})"
+
+    def after_an_edit(self) -> str:
+        """The change, for a save whose story was edited since."""
+        if self.held is None:
+            return f"{self.thing} no longer exists"
+        return self._differs("the story now")
+
+
+def _variable_misfit(story: Story, name: str, value: object) -> Misfit | None:
     variable = story.variables.get(name)
     if variable is None:
-        return False
-    if variable.type == "bool":
-        return isinstance(value, bool)
-    if variable.type == "int":
-        return _is_int(value)
-    return isinstance(value, str)
+        return Misfit(f"variable '{name}'")
+    held = _type_of(value)
+    return None if held == variable.type else Misfit(f"variable '{name}'", held, variable.type)
 
 
-def fit_state(state: GameState, story: Story) -> tuple[GameState, list[str]]:
-    """A copy of `state` fitted to `story`, and what it names that the story no longer has.
+def fit_state(state: GameState, story: Story) -> tuple[GameState, list[Misfit]]:
+    """A copy of `state` fitted to `story`, and what in it the story does not have.
 
     New variables and pilots get their defaults, numbers are held in their declared ranges and
-    visits to removed scenes are forgotten. Anything else missing is listed as a problem (e.g.
-    "scene 'x'"): such a state cannot be resumed as it stands.
+    visits to removed scenes are forgotten. Anything else is a `Misfit` (a scene, pilot,
+    variable, evidence, deduction or ending the story lacks, or a variable of another type):
+    such a state cannot be resumed as it stands.
     """
     fitted = state.copy()
-    missing: list[str] = []
+    misfits: list[Misfit] = []
     states = set(story.states())
     if fitted.scene not in states:
-        missing.append(f"scene '{fitted.scene}'")
+        misfits.append(Misfit(f"scene '{fitted.scene}'"))
     if fitted.origin is not None and fitted.origin not in story.scenes:
-        missing.append(f"scene '{fitted.origin}'")
-    for name, value in list(fitted.variables.items()):
-        if not _value_fits(story, name, value):
-            missing.append(f"variable '{name}'")
-    for name, value in fitted.preset.items():
-        if not _value_fits(story, name, value):
-            missing.append(f"variable '{name}'")
+        misfits.append(Misfit(f"scene '{fitted.origin}'"))
+    for name, value in [*fitted.variables.items(), *fitted.preset.items()]:
+        misfit = _variable_misfit(story, name, value)
+        if misfit is not None:
+            misfits.append(misfit)
     for name, variable in story.variables.items():
         value = fitted.variables.get(name, variable.default)
-        if variable.type == "int" and _is_int(value):
-            value = variable.clamp(value)
+        if variable.type == "int" and _type_of(value) == "int":
+            value = variable.clamp(value)  # type: ignore[arg-type]
         fitted.variables[name] = value
     pilots = set(fitted.status) | set(fitted.known)
     pilots |= {a.speaker for a in fitted.aftermath if a.speaker not in _AFTERMATH_SPEAKERS}
-    missing += [f"pilot '{p}'" for p in sorted(pilots) if p not in story.pilots]
+    misfits += [Misfit(f"pilot '{p}'") for p in sorted(pilots) if p not in story.pilots]
     for pilot in story.pilots.values():
         fitted.status.setdefault(pilot.id, pilot.status)
-    missing += [f"evidence '{e}'" for e in fitted.evidence if e not in story.evidence]
-    missing += [f"deduction '{d}'" for d in fitted.deductions if d not in story.deductions]
+    misfits += [Misfit(f"evidence '{e}'") for e in fitted.evidence if e not in story.evidence]
+    misfits += [Misfit(f"deduction '{d}'") for d in fitted.deductions if d not in story.deductions]
     if fitted.ending is not None and fitted.ending not in story.endings:
-        missing.append(f"ending '{fitted.ending}'")
+        misfits.append(Misfit(f"ending '{fitted.ending}'"))
     fitted.visits = {s: n for s, n in fitted.visits.items() if s in story.scenes}
-    return fitted, list(dict.fromkeys(missing))
+    return fitted, list(dict.fromkeys(misfits))
 
 
 def resume(story: Story, state: GameState, same_story: bool) -> tuple[Engine, str | None]:
     """An engine for a saved state, and a message when it could not resume exactly as saved.
 
-    Raises `_Damaged` when the save claims to be from this very story yet names things it lacks.
+    Raises `DamagedSave` when the save claims to be from this very story yet does not fit it.
     """
     from game.engine.runtime import Engine
 
-    fitted, missing = fit_state(state, story)
-    if not missing:
+    fitted, misfits = fit_state(state, story)
+    if not misfits:
         engine = Engine(story, fitted)
         return engine, None if same_story else "The story has changed since this save."
     if same_story:
-        raise _Damaged(f"the save names {missing[0]}, which this story does not have")
+        raise DamagedSave(misfits[0].in_its_own_story())
     origin = state.origin if state.origin in story.scenes else None
-    sets = {k: v for k, v in state.preset.items() if _value_fits(story, k, v)}
+    sets = {k: v for k, v in state.preset.items() if _variable_misfit(story, k, v) is None}
     engine, applied = Engine.replay(story, state.seed, state.log, warp=origin, sets=sets)
-    gone = missing[0] + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
+    more = len(misfits) - 1
+    changed = misfits[0].after_an_edit() + (
+        f", and {more} more {'change' if more == 1 else 'changes'}" if more else ""
+    )
     total = len(state.log)
     orders = "1 order" if total == 1 else f"{total} orders"
     replayed = f"replayed its {orders}" if applied == total else f"replayed {applied} of {orders}"
     return engine, (
-        f"The story has changed since this save ({gone} no longer exists); "
+        f"The story has changed since this save ({changed}); "
         f"{replayed} and resumed at {engine.header()}."
     )
 
@@ -560,11 +386,23 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-class SaveStore:
-    """The save slots in one folder."""
+def _read_whole(data: bytes) -> SaveDocument:
+    """A save file's bytes as a whole checked document (header and game)."""
+    return read(data).document()
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory).expanduser()
+
+_Read = TypeVar("_Read", SaveFile, SaveDocument)
+
+
+class SaveStore:
+    """The save slots in one folder: list, read, load, save and delete them.
+
+    Every method that takes a slot name checks it first (`sanitise_slot`), and each raises
+    `SaveError` (one line naming the slot) for anything it cannot do.
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory: Path = Path(directory).expanduser()
         self._problems: list[str] = []
 
     @classmethod
@@ -616,8 +454,9 @@ class SaveStore:
         finally:
             os.close(fd)
 
-    def _read_document(self, slot: str, path: Path) -> Document:
-        """The checked document at `path`; raises `SaveError` naming the slot."""
+    def _read_save(self, slot: str, path: Path, decode: Callable[[bytes], _Read]) -> _Read:
+        """The save at `path` decoded and checked by `decode` (`savefile.read` for its header,
+        `_read_whole` for all of it); raises `SaveError` naming the slot."""
         try:
             data = self._read(path)
         except FileNotFoundError:
@@ -631,16 +470,17 @@ class SaveStore:
                 f"save '{printable(slot)}': cannot read it ({exc.strerror or exc})"
             ) from None
         try:
-            return parse_document(data)
-        except _Damaged as exc:
+            return decode(data)
+        except DamagedSave as exc:
             raise SaveError(f"save '{printable(slot)}': {exc}") from None
 
-    def _open(self, slot: str) -> tuple[Document, Path, str | None]:
-        """The document for a slot: its save, or the backup an interrupted save left behind."""
+    def _open(self, slot: str, decode: Callable[[bytes], _Read]) -> tuple[_Read, Path, str | None]:
+        """A slot's save, or the backup an interrupted save left behind, decoded by `decode`;
+        and the path read, and a note when it was the backup."""
         path = self.directory / f"{slot}{SAVE_SUFFIX}"
         backup = self._backup_path(slot)
         try:
-            return self._read_document(slot, path), path, None
+            return self._read_save(slot, path, decode), path, None
         except SaveError as first:
             if not backup.is_file():
                 if not path.exists():
@@ -649,29 +489,30 @@ class SaveStore:
                     ) from None
                 raise
             try:
-                doc = self._read_document(slot, backup)
+                read_back = self._read_save(slot, backup, decode)
             except SaveError:
                 raise first from None
             note = "The last save to this slot did not finish; loaded the version before it."
-            return doc, backup, note
+            return read_back, backup, note
 
-    def _info(self, slot: str, path: Path, doc: Document, story: Story | None) -> SaveInfo:
-        meta = doc["meta"]
+    @staticmethod
+    def _info(slot: str, path: Path, header: SaveHeader, story: Story | None) -> SaveInfo:
+        meta, saved = header.meta, header.story
         return SaveInfo(
             slot=slot,
-            kind=meta["kind"],
-            chapter=meta["chapter"],
-            chapter_title=printable(meta["chapter_title"], 200),
-            scene_title=printable(meta["scene_title"], 200),
-            saved_at=printable(meta["saved_at"], 60),
-            play_seconds=float(meta["play_seconds"]),
-            squad_summary=printable(meta["squad_summary"], 200),
-            story_changed=story is not None and doc["story"]["content_hash"] != story.content_hash,
+            kind=meta.kind,
+            chapter=meta.chapter,
+            chapter_title=printable(meta.chapter_title, 200),
+            scene_title=printable(meta.scene_title, 200),
+            saved_at=printable(meta.saved_at, 60),
+            play_seconds=meta.play_seconds,
+            squad_summary=printable(meta.squad_summary, 200),
+            story_changed=story is not None and saved.content_hash != story.content_hash,
             path=path,
-            story_id=printable(doc["story"]["id"], 200),
-            story_title=printable(doc["story"]["title"], 200),
-            ending=None if meta["ending"] is None else printable(meta["ending"], 200),
-            orders=meta["orders"],
+            story_id=printable(saved.id, 200),
+            story_title=printable(saved.title, 200),
+            ending=None if meta.ending is None else printable(meta.ending, 200),
+            orders=meta.orders,
         )
 
     def _slots_on_disk(self) -> list[str]:
@@ -701,22 +542,22 @@ class SaveStore:
         entries = []
         for slot in self._slots_on_disk():
             try:
-                doc, path, _ = self._open(slot)
+                save, path, _ = self._open(slot, read)
             except SaveError as exc:
                 self._problems.append(str(exc))
                 continue
-            if story is not None and doc["story"]["id"] != story.id:
+            header = save.header
+            if story is not None and header.story.id != story.id:
                 continue
-            meta = doc["meta"]
-            entries.append(
-                (meta["saved_unix"], meta["sequence"], self._info(slot, path, doc, story))
-            )
+            info = self._info(slot, path, header, story)
+            entries.append((header.meta.saved_unix, header.meta.sequence, info))
         entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
         return entries
 
     def list(self, story: Story | None = None) -> list[SaveInfo]:
         """Every readable save, newest first; with a story, only that story's saves (and
-        `story_changed` set). Unreadable files are skipped and described by `list_problems`."""
+        `story_changed` set). Unreadable files are skipped and described by `list_problems`.
+        Only each save's header is read and checked; `load` checks the game it holds."""
         return [info for _, _, info in self._entries(story)]
 
     def list_problems(self) -> list[str]:
@@ -726,13 +567,14 @@ class SaveStore:
     def info(self, slot: str, story: Story | None = None) -> SaveInfo:
         """The metadata of one save; raises `SaveError`."""
         slot = sanitise_slot(slot)
-        doc, path, _ = self._open(slot)
-        return self._info(slot, path, doc, story)
+        save, path, _ = self._open(slot, read)
+        return self._info(slot, path, save.header, story)
 
-    def document(self, slot: str) -> Document:
-        """The checked save document of a slot (current format); raises `SaveError`."""
+    def document(self, slot: str) -> SaveDocument:
+        """The whole save in a slot, upgraded to the current format and checked, its game
+        decoded; raises `SaveError`."""
         slot = sanitise_slot(slot)
-        return self._open(slot)[0]
+        return self._open(slot, _read_whole)[0]
 
     def exists(self, slot: str) -> bool:
         """Whether the slot holds a save (readable or not)."""
@@ -741,33 +583,27 @@ class SaveStore:
             slot
         ).is_file()
 
-    def latest(self, story: Story | None = None) -> SaveInfo | None:
-        """The newest save (for "Continue"), or None."""
-        saves = self.list(story)
-        return saves[0] if saves else None
+    def latest(self, story: Story | None = None, *, in_progress: bool = False) -> SaveInfo | None:
+        """The newest save, or None; with `in_progress`, the newest of a game that has not
+        ended (what "Continue" resumes)."""
+        return next((i for i in self.list(story) if i.in_progress or not in_progress), None)
 
     # --- loading ---
 
     def load(self, slot: str, story: Story) -> Loaded:
         """Resume the game in `slot`; raises `SaveError` with a one-line reason."""
         slot = sanitise_slot(slot)
-        doc, path, note = self._open(slot)
-        saved_story = doc["story"]
-        if saved_story["id"] != story.id:
+        document, path, note = self._open(slot, _read_whole)
+        saved_story = document.header.story
+        if saved_story.id != story.id:
             raise SaveError(
-                f"save '{slot}': it belongs to another story ('{printable(saved_story['id'])}'), "
+                f"save '{slot}': it belongs to another story ('{printable(saved_story.id)}'), "
                 f"not '{story.id}'"
             )
-        info = self._info(slot, path, doc, story)
-        from game.engine.state import GameState
-
+        info = self._info(slot, path, document.header, story)
         try:
-            state = GameState.from_dict(doc["state"])
-        except ValueError as exc:
-            raise SaveError(f"save '{slot}': the save is damaged ({exc})") from None
-        try:
-            engine, message = resume(story, state, not info.story_changed)
-        except _Damaged as exc:
+            engine, message = resume(story, document.state, not info.story_changed)
+        except DamagedSave as exc:
             raise SaveError(f"save '{slot}': {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a save must never crash the game
             raise SaveError(
@@ -809,14 +645,15 @@ class SaveStore:
         try:
             meta = json.loads(self._read(path)).get("meta", {})
             sequence = meta.get("sequence", 0)
-            return sequence if _is_int(sequence) and sequence > 0 else 0
+            whole = isinstance(sequence, int) and not isinstance(sequence, bool)
+            return sequence if whole and sequence > 0 else 0
         except (OSError, ValueError, AttributeError, RecursionError):
             return 0
 
     def _save(self, slot: str, engine: Engine, play_seconds: float, sequence: int = 0) -> SaveInfo:
-        doc = build_document(slot, engine, play_seconds, sequence)
-        path = self._write(slot, encode_document(doc))
-        return self._info(slot, path, doc, engine.story)
+        document = build_document(slot, engine, play_seconds, sequence)
+        path = self._write(slot, encode(document))
+        return self._info(slot, path, document.header, engine.story)
 
     def _write(self, slot: str, data: bytes) -> Path:
         """Write `data` as the slot's save atomically. On failure nothing on disk changes."""

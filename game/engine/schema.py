@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from game.engine.format import FORMAT_VERSION, LINE_KEYS, OBJECTS, Field
+from game.engine.format import FORMAT_VERSION, LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL, OBJECTS, Field
 from game.engine.loader import STORY_ID_PATTERN
 from game.engine.model import FIXED_SPEAKERS, PILOT_STATUSES
 
@@ -25,7 +25,7 @@ WORD = "^[a-z0-9][a-z0-9'-]*$"
 MANIFEST_KEYS = sorted(set(OBJECTS["manifest"]) - set(OBJECTS["scene_file"]))
 # Bounds the loader checks that a field's kind alone does not say.
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
-    ("line", "signal"): {"minimum": 0, "maximum": 4},
+    ("line", "signal"): {"minimum": MIN_SIGNAL, "maximum": MAX_SIGNAL},
     ("branch", "weight"): {"minimum": 1},
     ("persona", "consistency"): {"minimum": 0, "maximum": 100},
     ("manifest", "id"): {"pattern": STORY_ID_PATTERN.pattern},

@@ -1,50 +1,65 @@
 """The game state: small, plain and serialisable — everything a save needs.
 
+`GameState` is the one definition of a game in progress: the engine reads and changes it, and a
+save's `state` is decoded into it and checked by it (msgspec, strictly: a value of the wrong
+type, a pilot status the game does not know, a signal out of range or a negative count is
+refused, naming where it is). Bounds a type cannot say are the `Meta` constraints below; the
+signal's range is the scene format's (`game.engine.format`).
+
 The story machine owns *where* the player is; `scene` here is the machine's state name, written
 by the machine on every transition and read back with `set_state` when a save is restored.
+This module imports msgspec: the title screen, which lists saves before anything is played,
+never imports it (`game.engine.savefile` reads a save's header without it).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from types import NoneType, UnionType
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from game.engine.model import Story
+import msgspec
+import msgspec.json
 
-if TYPE_CHECKING:
-    from game.engine.conditions import Value
+from game.engine.conditions import Value
+from game.engine.format import MAX_SIGNAL, MIN_SIGNAL
+from game.engine.model import PilotStatus, Story
+
+Signal = Annotated[int, msgspec.Meta(ge=MIN_SIGNAL, le=MAX_SIGNAL)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Name = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True)
-class SaidLine:
+class SaidLine(msgspec.Struct, frozen=True):
     """A line produced by the last order (its radio, hits in an engagement), already filled in."""
 
     speaker: str
     text: str
-    signal: int = 4
+    signal: Signal = MAX_SIGNAL
 
 
-@dataclass
-class GameState:
+# `dict=True` gives each state a `__dict__` for what is not the game: `transitions` binds its
+# trigger methods on the model it drives. Only the declared fields are saved, compared and copied.
+class GameState(msgspec.Struct, dict=True):
     """Everything that changes during a game. Plain data only: it round-trips through JSON."""
 
     story_id: str
     seed: int
-    scene: str
+    scene: Name
     variables: dict[str, Value]
-    status: dict[str, str]
+    status: dict[str, PilotStatus]
     known: list[str]
-    evidence: dict[str, str] = field(default_factory=dict)  # evidence id -> scene it came from
-    deductions: list[str] = field(default_factory=list)
-    visits: dict[str, int] = field(default_factory=dict)
-    draws: int = 0
-    log: list[tuple[str, int]] = field(default_factory=list)  # (state, order index) per order
-    aftermath: list[SaidLine] = field(default_factory=list)
+    evidence: dict[str, str] = {}  # evidence id -> the scene it came from
+    deductions: list[str] = []
+    visits: dict[str, Count] = {}
+    draws: Count = 0
+    log: list[tuple[str, Count]] = []  # (state, order index) per order given
+    aftermath: list[SaidLine] = []
     ending: str | None = None
     origin: str | None = None  # the scene a game was warped to, if not the story's start
-    preset: dict[str, Value] = field(default_factory=dict)  # variables preset with --set
-    losses: dict[str, list[str]] = field(default_factory=dict)  # engagement -> pilots killed there
+    preset: dict[str, Value] = {}  # variables preset with --set
+    losses: dict[str, list[str]] = {}  # engagement -> pilots killed there
 
     @classmethod
     def new(cls, story: Story, seed: int) -> GameState:
@@ -69,70 +84,77 @@ class GameState:
         return value
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy."""
-        data = asdict(self)
-        data["log"] = [list(entry) for entry in self.log]
-        return data
+        """A JSON-ready copy, exactly as a save's JSON reads back (lists for tuples, dicts for
+        lines)."""
+        return msgspec.json.decode(msgspec.json.encode(self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GameState:
-        """Rebuild from `to_dict` output; raises `ValueError` on anything malformed."""
+    def from_dict(cls, data: object, where: str = "state") -> GameState:
+        """Decode and check `to_dict` output (e.g. a save's parsed JSON). Raises `ValueError`
+        naming the bad field from `where`, e.g. "state.seed: expected `int`, got `str`"."""
         try:
-            state = cls(
-                story_id=str(data["story_id"]),
-                seed=int(data["seed"]),
-                scene=str(data["scene"]),
-                variables=dict(data["variables"]),
-                status={str(k): str(v) for k, v in dict(data["status"]).items()},
-                known=[str(p) for p in data["known"]],
-                evidence={str(k): str(v) for k, v in dict(data.get("evidence", {})).items()},
-                deductions=[str(d) for d in data.get("deductions", [])],
-                visits={str(k): int(v) for k, v in dict(data.get("visits", {})).items()},
-                draws=int(data.get("draws", 0)),
-                log=[(str(s), int(i)) for s, i in data.get("log", [])],
-                aftermath=[
-                    SaidLine(str(a["speaker"]), str(a["text"]), int(a.get("signal", 4)))
-                    for a in data.get("aftermath", [])
-                ],
-                ending=None if data.get("ending") is None else str(data["ending"]),
-                origin=None if data.get("origin") is None else str(data["origin"]),
-                preset=dict(data.get("preset", {})),
-                losses={
-                    str(k): [str(p) for p in v] for k, v in dict(data.get("losses", {})).items()
-                },
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"malformed game state: {exc}") from None
-        for name, value in [*state.variables.items(), *state.preset.items()]:
-            if not isinstance(value, bool | int | str):
-                raise ValueError(
-                    f"variable '{name}' holds {type(value).__name__}, not bool/int/text"
-                )
-        return state
+            return msgspec.convert(data, cls, strict=True)
+        except msgspec.ValidationError as exc:
+            raise ValueError(_located(str(exc), where)) from None
 
     def copy(self, *, log: bool = True) -> GameState:
-        """An independent copy. Every container holds only immutable values (str, int, bool,
-        tuples, frozen lines), so copying the containers themselves is a full copy.
+        """An independent copy: every container is copied, down to values that are immutable
+        (text, numbers, tuples, frozen lines); which fields those are is read from the class.
 
         With `log=False` the copy's order log is left empty: the engine's undo snapshots keep
         only the log's length and take the entries back from the live log (which only grows
         between a snapshot and its restore), so a step does not copy the whole log.
         """
-        return GameState(
-            story_id=self.story_id,
-            seed=self.seed,
-            scene=self.scene,
-            variables=dict(self.variables),
-            status=dict(self.status),
-            known=list(self.known),
-            evidence=dict(self.evidence),
-            deductions=list(self.deductions),
-            visits=dict(self.visits),
-            draws=self.draws,
-            log=list(self.log) if log else [],
-            aftermath=list(self.aftermath),
-            ending=self.ending,
-            origin=self.origin,
-            preset=dict(self.preset),
-            losses={k: list(v) for k, v in self.losses.items()},
-        )
+        clone = self.__copy__()  # shallow; its `__dict__` starts empty
+        for name, copy_value in _COPIED if log else _COPIED_BUT_LOG:
+            setattr(clone, name, copy_value(getattr(self, name)))
+        if not log:
+            clone.log = []
+        return clone
+
+
+def _located(message: str, where: str) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.seed`" as "state.seed: expected ..."."""
+    message, _, path = message.partition(" - at `$")
+    place = where + path.rstrip("`")
+    return f"{place}: {message[:1].lower()}{message[1:]}"
+
+
+def _copier(kind: Any) -> Callable[[Any], Any] | None:
+    """How to copy a value of type `kind` so that the copy shares no container with it; None
+    when such values are immutable. A mutable type this does not know fails at import."""
+    origin = get_origin(kind)
+    if origin is Annotated:
+        return _copier(get_args(kind)[0])
+    if origin in (list, dict):
+        inner = _copier(get_args(kind)[-1])
+        if inner is None:
+            return origin
+        if origin is list:
+            return lambda items: [inner(item) for item in items]
+        return lambda mapping: {key: inner(item) for key, item in mapping.items()}
+    if _immutable(kind):
+        return None
+    raise TypeError(f"GameState.copy cannot copy a {kind!r}: make it immutable or teach _copier")
+
+
+def _immutable(kind: Any) -> bool:
+    origin = get_origin(kind)
+    if origin is Literal:
+        return True
+    if origin is Annotated:
+        return _immutable(get_args(kind)[0])
+    if origin in (UnionType, tuple):
+        return all(_immutable(arm) for arm in get_args(kind) if arm is not Ellipsis)
+    if kind in (str, int, bool, float, NoneType):
+        return True
+    frozen_struct = isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+    return frozen_struct and kind.__struct_config__.frozen
+
+
+_COPIED: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(
+    (field.name, copier)
+    for field in msgspec.structs.fields(GameState)
+    if (copier := _copier(field.type)) is not None
+)
+_COPIED_BUT_LOG = tuple(entry for entry in _COPIED if entry[0] != "log")

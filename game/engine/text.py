@@ -13,12 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from game.engine.format import MAX_SIGNAL, MIN_SIGNAL
+
 Style = Literal["plain", "em", "static"]
 
 _INTERPOLATION = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# How much of a line static eats at each signal level (4 is a clear link).
-GARBLE_RATE = {4: 0.0, 3: 0.12, 2: 0.3, 1: 0.5, 0: 0.75}
+# How much of a line static eats at each signal level, from a clear link down (a rate for
+# every level: `strict` fails at import if the range and the rates part ways).
+GARBLE_RATE = dict(
+    zip(range(MAX_SIGNAL, MIN_SIGNAL - 1, -1), (0.0, 0.12, 0.3, 0.5, 0.75), strict=True)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,16 @@ def _threshold(rate: float) -> int:
 _THRESHOLD = {signal: _threshold(rate) for signal, rate in GARBLE_RATE.items()}
 
 
+def signal_level(signal: int) -> int:
+    """`signal` held in the range a radio line's signal has."""
+    return max(MIN_SIGNAL, min(MAX_SIGNAL, signal))
+
+
+def garbles(signal: int) -> bool:
+    """Whether a line at this signal loses words to static."""
+    return GARBLE_RATE[signal_level(signal)] > 0
+
+
 def garble(segments: list[Segment], signal: int, key: str) -> list[Segment]:
     """Turn some words to static. Which words depends only on `key`, so it never changes
     between a save and its reload, and uses none of the game's random draws.
@@ -132,7 +147,7 @@ def garble(segments: list[Segment], signal: int, key: str) -> list[Segment]:
     Word `i` is lost when crc32(f"{key}:{i}") / 0xFFFFFFFF falls below the signal's rate. The
     CRC of the key is computed once and continued for each word (the same value).
     """
-    signal = max(0, min(4, signal))
+    signal = signal_level(signal)
     rate = GARBLE_RATE.get(signal, 0.0)
     if rate <= 0:
         return segments
@@ -270,13 +285,13 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
 def render(
     text: str,
     lookup: Callable[[str], object] | None,
-    signal: int = 4,
+    signal: int = MAX_SIGNAL,
     key: str = "",
 ) -> tuple[Segment, ...]:
     """The full pipeline for one line: interpolate, sanitise, emphasis, static."""
     filled = interpolate(text, lookup) if lookup and ("{" in text or "}" in text) else text
     segments = prepare(filled)
-    if GARBLE_RATE.get(max(0, min(4, signal)), 0.0) <= 0:
+    if not garbles(signal):
         return segments
     return tuple(garble(list(segments), signal, key))
 

@@ -258,21 +258,21 @@ def _list(store: SaveStore, as_json: bool) -> int:
 
 def _show(store: SaveStore, name: str, as_json: bool) -> int:
     info = store.info(name)
-    doc = store.document(name)
-    state = doc["state"]
+    document = store.document(name)
+    header, state = document.header, document.state
     details = {
         **info.to_json(),
-        "header": doc["meta"]["header"],
-        "format_version": doc["format_version"],
-        "game_version": doc["game_version"],
-        "content_hash": doc["story"]["content_hash"],
-        "seed": state["seed"],
-        "scene": state["scene"],
-        "status": state["status"],
-        "known": state["known"],
-        "evidence": list(state.get("evidence", {})),
-        "deductions": state.get("deductions", []),
-        "variables": state["variables"],
+        "header": header.meta.header,
+        "format_version": header.format_version,
+        "game_version": header.game_version,
+        "content_hash": header.story.content_hash,
+        "seed": state.seed,
+        "scene": state.scene,
+        "status": state.status,
+        "known": state.known,
+        "evidence": list(state.evidence),
+        "deductions": state.deductions,
+        "variables": state.variables,
     }
     if as_json:
         print(json.dumps(details, indent=2, ensure_ascii=False))
@@ -282,16 +282,16 @@ def _show(store: SaveStore, name: str, as_json: bool) -> int:
     rows: list[tuple[str, object]] = [
         ("slot", f"{info.slot} ({info.kind})"),
         ("story", f"{info.story_title} [{info.story_id}]"),
-        ("where", printable(doc["meta"]["header"], 200)),
+        ("where", printable(header.meta.header, 200)),
         ("ending", info.ending or "-"),
         ("saved", info.saved_at),
         ("played", format_seconds(info.play_seconds)),
         ("squad", info.squad_summary),
         ("orders", info.orders),
-        ("seed", state["seed"]),
-        ("names", ", ".join(printable(k) for k in state["known"]) or "-"),
+        ("seed", state.seed),
+        ("names", ", ".join(printable(k) for k in state.known) or "-"),
         ("dossier", f"{len(details['evidence'])} piece(s) of evidence"),
-        ("version", f"save format {doc['format_version']}, game {doc['game_version']}"),
+        ("version", f"save format {header.format_version}, game {header.game_version}"),
         ("file", info.path),
     ]
     for label, value in rows:

@@ -13,7 +13,7 @@ from typing import Any
 
 from game.engine.conditions import Value
 from game.engine.diagnostics import Mark, did_you_mean
-from game.engine.format import LINE_KEYS
+from game.engine.format import LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
     ID_PATTERN,
@@ -106,10 +106,14 @@ def _lines(
         text = read_text(ctx, data, speaker, "a radio line")
         check_placeholders(ctx, text, key_mark(data, speaker), extra)
         condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
-        signal = read_int(ctx, data, "signal", "a radio line", 4)
-        if not 0 <= signal <= 4:
-            ctx.error(key_mark(data, "signal"), "E013", f"signal must be 0 to 4 (got {signal})")
-            signal = 4
+        signal = read_int(ctx, data, "signal", "a radio line", MAX_SIGNAL)
+        if not MIN_SIGNAL <= signal <= MAX_SIGNAL:
+            ctx.error(
+                key_mark(data, "signal"),
+                "E013",
+                f"signal must be {MIN_SIGNAL} to {MAX_SIGNAL} (got {signal})",
+            )
+            signal = MAX_SIGNAL
         once = read_bool(ctx, data, "once", "a radio line")
         lines.append(Line(speaker, text, condition, signal, key_mark(data, speaker), once))
     return tuple(lines)
@@ -175,7 +179,7 @@ def _effects(ctx: Context, data: Any, where: Mark) -> Effects:
         values = data["status"]
         if not isinstance(values, MarkedDict):
             ctx.error(
-                key_mark(data, "status"), "E012", "'status' takes a mapping like `{kaie: wounded}`"
+                key_mark(data, "status"), "E012", "'status' takes a mapping like `{nell: wounded}`"
             )
         else:
             for pid, status in values.items():
