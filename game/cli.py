@@ -20,7 +20,7 @@ from game.tools.common import (
 )
 
 if TYPE_CHECKING:
-    from game.plain import LineMode
+    from game.session import Resumed, Session
 
 COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves")
 
@@ -56,100 +56,54 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    """Start the game: the console, or line mode with --plain."""
+    """Start the game: the console in a terminal, else (or with --plain) line mode. Both drive
+    the same `Session` (game/session.py); this only builds it from the command line."""
+    run_console = None
     if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
         try:
             from game.tui.app import run_console
         except ImportError:
             run_console = None
-        if run_console is not None:
-            return run_console(args)
-    return _play_plain(args)
-
-
-def _play_plain(args: argparse.Namespace) -> int:
-    # Bytes that are not UTF-8 on a pipe are a typo, not a reason to crash: read them as �.
-    for stream in (sys.stdin, sys.stdout):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="replace")
-    if args.replay or args.dev:  # author tools: game/tools/playtest.py (--replay), devwatch (--dev)
+    if run_console is None:
+        # Bytes that are not UTF-8 on a pipe are a typo, not a reason to crash: read them as �.
+        for stream in (sys.stdin, sys.stdout):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
+    if args.replay or (args.dev and run_console is None):
+        # Author tools, in line mode: game/tools/playtest.py (--replay), devwatch (--dev).
         from game.tools.playtest import play_for_authors
 
         return play_for_authors(args)
-    import random
+    session, resumed = open_session(args)
+    if run_console is not None:
+        return run_console(session, resumed, dev=bool(args.dev))
+    from game.plain import play
 
-    from game.engine.runtime import Engine
-    from game.engine.saves import SaveError, SaveStore
-    from game.plain import LineMode, Stopped, stop_on_signals
-    from game.tools.saves import PlainSaves
+    return play(session, resumed)
 
-    story = load_or_exit(args.story, use_cache=not args.no_cache)
-    store = SaveStore.resolve(args.save_dir)
-    loaded = None
+
+def open_session(args: argparse.Namespace) -> tuple[Session, Resumed | None]:
+    """The session `handler-one play` asks for: the story, the save folder, the new-game options
+    (--seed, --warp, --set), and with --load the saved game (or exit 1 saying why not)."""
+    from game.session import SaveFailed, Session, open_saves
+
     check_load(args)
-    if args.load is not None:
-        try:
-            loaded = store.load(args.load, story)
-        except SaveError as exc:
-            print(f"handler-one: {exc}", file=sys.stderr)
-            return 1
-        engine = loaded.engine
-    else:
-        sets = parse_sets(args.set, story)
-        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-        check_warp(args.warp, story)
-        engine = Engine.new(story, seed, warp=args.warp, sets=sets)
-    mode = LineMode(engine)
-    saves = PlainSaves(mode, store, loaded)
-    # ctrl+c, SIGTERM and SIGHUP (the terminal closed) stop the game cleanly: an order under way
-    # is finished, the game is autosaved if orders were given since the last save, and the exit
-    # status is 128 + the signal's number (130, 143, 129). Never a traceback.
-    with stop_on_signals(mode):
-        try:
-            if loaded is not None and loaded.message:
-                mode.say(f"Note: {loaded.message}")
-            elif loaded is None:
-                saves.autosave()
-            status = mode.run()
-        except Stopped as stop:
-            if stop.name == "SIGHUP":
-                _hang_up(mode)
-            saved = saves.finish()
-            _say_stopped(stop.name, saved)
-            return stop.code
-        except BaseException:
-            saves.finish()
-            raise
-        saves.finish()
-        return status
-
-
-def _hang_up(mode: LineMode) -> None:
-    """The terminal is gone: send what is left to write nowhere, so no write fails."""
-    import io
-    import os
-
-    mode.out = io.StringIO()
+    story = load_or_exit(args.story, use_cache=not args.no_cache)
+    sets = parse_sets(args.set, story)
+    check_warp(args.warp, story)
+    saves = open_saves(args.save_dir)
+    session = Session(story, saves, seed=args.seed, warp=args.warp, sets=sets)
+    if args.load is None:
+        return session, None
+    if not saves.available:
+        print(f"handler-one: --load: {saves.reason}", file=sys.stderr)
+        raise SystemExit(1)
     try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2):
-            os.dup2(null, fd)
-        os.close(null)
-    except OSError:
-        pass
-
-
-def _say_stopped(name: str, saved: object) -> None:
-    """One line on stderr after a signal: what stopped the game and where it was saved."""
-    from game.stopping import stopped_message
-
-    try:
-        sys.stdout.flush()
-        lead = "\n" if sys.stderr.isatty() else ""
-        print(lead + stopped_message(name, getattr(saved, "slot", None)), file=sys.stderr)
-    except (OSError, ValueError):
-        pass
+        return session, session.load(args.load)
+    except SaveFailed as exc:
+        print(f"handler-one: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 # --- validate ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Line mode: the same game on stdin/stdout, for screen readers, pipes and tests.
 
-Output is deterministic: the same story, seed and input give byte-identical output.
+`LineMode` renders what its `Session` (game/session.py) holds and hands it each line typed; the
+session gives orders, saves and loads. Output is deterministic: the same story, seed and input
+give byte-identical output.
 
 Signals: while `stop_on_signals` is active, ctrl+c (SIGINT), SIGTERM and SIGHUP end the game
 through `Stopped`, never a traceback. A signal that arrives while the game is waiting for a line
@@ -14,10 +16,13 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from game.engine.runtime import Engine, PilotView, RadioLine
-from game.stopping import stop_signals
+from game.session import Resumed, SaveFailed, Session
+from game.stopping import Stop, signal_name, stop_signals
+
+if TYPE_CHECKING:
+    from game.engine.runtime import Engine, PilotView, RadioLine
 
 HELP = """Orders: type an order's number, or its command words (a unique prefix is enough).
 Other commands:
@@ -26,7 +31,13 @@ Other commands:
   squad     the squadron roster
   dossier   evidence and deductions
   undo      take back the last order
-  quit      leave the game"""
+  quit      leave the game
+Saving:
+  save NAME  save the game in a slot (replaces a save of that name)
+  load NAME  resume a saved game ('load quick' for the quicksave, 'load auto-1' ...)
+  saves      list the saves
+The game also autosaves after every order: each scene, engagement round and ending (slots
+auto-1 to auto-10)."""
 
 QUIT_WORDS = ("quit", "exit")
 
@@ -40,10 +51,7 @@ class Stopped(BaseException):
     def __init__(self, signum: int) -> None:
         self.signum = signum
         self.code = 128 + signum
-        try:
-            self.name = signal.Signals(signum).name
-        except ValueError:
-            self.name = f"signal {signum}"
+        self.name = signal_name(signum)
         super().__init__(self.name)
 
 
@@ -63,32 +71,35 @@ def format_pilot(pilot: PilotView) -> str:
 
 
 class LineMode:
-    """Drives an `Engine` from lines of input. `run` returns the process exit code."""
+    """Plays a `Session` from lines of input. `run` returns the process exit code."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        out: TextIO | None = None,
-        extra_commands: dict[str, Callable[[str], bool]] | None = None,
-    ) -> None:
-        self.engine = engine
+    def __init__(self, session: Session, out: TextIO | None = None) -> None:
+        self.session = session
         self.out = out or sys.stdout
-        self.extra = extra_commands or {}
-        self.extra_help = ""  # help for the extra commands, printed after HELP
         self.reading = False  # waiting for a line: a signal may stop the game at once
         self.pending: int | None = None  # a signal that came while an order was carried out
-        self._commands: dict[str, Callable[[], None]] = {
+        self.autosave_failed = False  # a failed autosave is reported once
+        session.report = self.report
+        self._commands: dict[str, Callable[[str], None]] = {
             "help": self.show_help,
             "status": self.show_status,
             "squad": self.show_squad,
             "dossier": self.show_dossier,
             "undo": self.undo,
+            "save": self.save,
+            "load": self.load,
+            "saves": self.show_saves,
         }
 
+    @property
+    def engine(self) -> Engine:
+        """The game being played."""
+        return self.session.engine
+
     def commands(self) -> frozenset[str]:
-        """Every word this line mode takes as a command when it starts a line (quitting and the
-        extra commands included): such a line never reaches the story."""
-        return frozenset({*QUIT_WORDS, *self._commands, *self.extra})
+        """Every word this line mode takes as a command when it starts a line (quitting
+        included): such a line never reaches the story."""
+        return frozenset({*QUIT_WORDS, *self._commands})
 
     def on_signal(self, signum: int, _frame: object = None) -> None:
         """The signal handler `stop_on_signals` installs: stop now if waiting for input, else
@@ -106,6 +117,15 @@ class LineMode:
     def say(self, text: str = "") -> None:
         """Write one line of output."""
         self.out.write(text + "\n")
+
+    def report(self, what: str, why: str) -> None:
+        """The session's word that an autosave failed: said once, and the game goes on."""
+        if self.autosave_failed:
+            return
+        self.autosave_failed = True
+        # The terminal may be gone (SIGHUP) or stdout closed: the message is then lost.
+        with suppress(OSError, ValueError):
+            self.say(f"({what.lower()}: {why}; 'save NAME' to try another way)")
 
     def show_scene(self) -> None:
         """The scene header, its radio lines and the orders."""
@@ -138,20 +158,20 @@ class LineMode:
             who = pilot.name if pilot.name else "(name never asked)"
             self.say(f"  {pilot.callsign:<14} {who:<22} {pilot.fate}")
 
-    def show_status(self) -> None:
+    def show_status(self, _argument: str = "") -> None:
         """Where the game is, and the meters (trust, standing) as `name 3/10`."""
         self.say(self.engine.header())
         meters = [f"{m.name} {m.value}/{m.high}" for m in self.engine.meters()]
         if meters:
             self.say("  ".join(meters))
 
-    def show_squad(self) -> None:
+    def show_squad(self, _argument: str = "") -> None:
         """The roster."""
         self.say("SQUADRON")
         for pilot in self.engine.squad():
             self.say(format_pilot(pilot))
 
-    def show_dossier(self) -> None:
+    def show_dossier(self, _argument: str = "") -> None:
         """Evidence held and deductions made or hinted."""
         entries = self.engine.dossier()
         self.say("DOSSIER")
@@ -168,23 +188,74 @@ class LineMode:
             elif d.hint:
                 self.say(f"  (a thread: {d.hint})")
 
-    def show_help(self) -> None:
+    def show_help(self, _argument: str = "") -> None:
+        """The commands."""
         self.say(HELP)
-        if self.extra_help:
-            self.say(self.extra_help)
 
-    def undo(self) -> None:
+    def undo(self, _argument: str = "") -> None:
         """Take back the last order and show the scene again."""
-        if self.engine.undo():
+        if self.session.undo():
             self.say("Order taken back.")
             self.show_scene()
         else:
             self.say("Nothing to undo.")
 
+    def save(self, name: str) -> None:
+        """`save NAME`."""
+        if not name:
+            self.say("Usage: save NAME (for example: save before-the-raid)")
+            return
+        session = self.session
+        try:
+            replacing = session.has_save(name)
+            info = session.save(name)
+        except SaveFailed as exc:
+            self.say(f"Not saved: {exc}")
+            return
+        note = " (replacing the earlier save)" if replacing else ""
+        self.say(f"Saved as '{info.slot}'{note}.")
+
+    def load(self, name: str) -> None:
+        """`load NAME`; with no name, list the saves."""
+        if not name:
+            self.say("Usage: load NAME")
+            self.show_saves()
+            return
+        try:
+            resumed = self.session.load(name)
+        except SaveFailed as exc:
+            self.say(f"Not loaded: {exc}")
+            return
+        self.say(f"Loaded '{resumed.slot}'.")
+        if resumed.message:
+            self.say(f"Note: {resumed.message}")
+        self.say()
+        self.show_scene()
+
+    def show_saves(self, _argument: str = "") -> None:
+        """`saves`: every save of this story, newest first."""
+        from game.tools.saves import format_info
+
+        session = self.session
+        try:
+            saves = session.list_saves()
+        except SaveFailed as exc:
+            self.say(f"No saves: {exc}")
+            return
+        if not saves:
+            self.say(f"No saves yet (they go in {session.save_folder}).")
+        else:
+            self.say(f"SAVES in {session.save_folder}")
+            for info in saves:
+                self.say(format_info(info))
+        for problem in session.save_problems():
+            self.say(f"  (unreadable) {problem}")
+
     def handle(self, text: str) -> bool:
         """Act on one line of input; False means leave the game."""
         command = text.strip()
-        word = command.lower().split(" ", 1)[0] if command else ""
+        word, _, argument = command.partition(" ")
+        word = word.lower()
         if not command:
             self.say("Type an order's number, or 'help'.")
             return True
@@ -192,17 +263,11 @@ class LineMode:
             return False
         builtin = self._commands.get(word)
         if builtin is not None:
-            builtin()
+            builtin(argument.strip())
             return True
-        if word in self.extra:
-            return self.extra[word](command)
-        try:
-            outcome = self.engine.choose_text(command)
-        except ValueError as exc:
-            self.say(str(exc))
-            return True
-        if not outcome.ok:
-            self.say(outcome.message)
+        given = self.session.give_text(command)
+        if not given.ok:
+            self.say(given.message)
             return True
         self.say()
         self.show_scene()
@@ -255,3 +320,55 @@ def stop_on_signals(mode: LineMode) -> Iterator[None]:
         for signum, handler in previous.items():
             with suppress(OSError, ValueError, TypeError):
                 signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def play(session: Session, resumed: Resumed | None = None) -> int:
+    """`handler-one play --plain`: a new game (or `resumed`, the game `--load` brought back),
+    played on stdin/stdout until an ending, `quit` or the end of input. Returns the exit status.
+
+    ctrl+c, SIGTERM and SIGHUP (the terminal closed) stop the game cleanly: an order under way
+    is finished, the session keeps the game (`Session.stop`), and the exit status is 128 + the
+    signal's number (130, 143, 129). Never a traceback.
+    """
+    mode = LineMode(session)
+    with stop_on_signals(mode):
+        try:
+            if resumed is None:
+                session.new_game()
+            elif resumed.message:
+                mode.say(f"Note: {resumed.message}")
+            status = mode.run()
+        except Stopped as stopped:
+            if stopped.name == "SIGHUP":
+                _hang_up(mode)
+            stop = session.stop(stopped.signum)
+            _say_stopped(stop)
+            return stop.code
+        finally:
+            session.close()  # leaving keeps the game, whatever the way out
+        return status
+
+
+def _hang_up(mode: LineMode) -> None:
+    """The terminal is gone: send what is left to write nowhere, so no write fails."""
+    import io
+    import os
+
+    mode.out = io.StringIO()
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _say_stopped(stop: Stop) -> None:
+    """One line on stderr after a signal: what stopped the game and where it was saved."""
+    try:
+        sys.stdout.flush()
+        lead = "\n" if sys.stderr.isatty() else ""
+        print(lead + stop.message, file=sys.stderr)
+    except (OSError, ValueError):
+        pass

@@ -31,8 +31,8 @@ from game.engine.runtime import Engine, Outcome
 from game.engine.saves import Loaded, SaveError, SaveStore, sanitise_slot
 from game.paths import scenes_dir
 from game.plain import LineMode
+from game.session import NO_SAVES, SaveAccess, Session
 from game.tools.common import UsageError, parse_sets
-from game.tools.saves import PlainSaves
 from game.tui.config import (
     CONFIG_ENV,
     DEFAULT_THEME,
@@ -167,9 +167,9 @@ def check_line_mode(
     out = io.StringIO()
     engine = Engine.new(story, seed)
     advance(engine, picks)
-    mode = LineMode(engine, out=out)
-    if store is not None:
-        PlainSaves(mode, store)
+    session = Session(story, SaveAccess(store) if store is not None else NO_SAVES)
+    session.begin(engine)
+    mode = LineMode(session, out=out)
     for line in lines:
         if mode.engine.ending is not None:
             break

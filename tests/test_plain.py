@@ -132,11 +132,11 @@ def test_line_mode_keeps_exactly_the_command_words_validate_knows(tmp_path: Path
     from game.engine.format import COMMAND_WORDS
     from game.engine.loader import load_story
     from game.engine.runtime import Engine, Outcome
-    from game.engine.saves import SaveStore
     from game.plain import LineMode
-    from game.tools.saves import PlainSaves
+    from game.session import Session, open_saves
 
-    engine = Engine.new(load_story(MINI), 1)
+    story = load_story(MINI)
+    engine = Engine.new(story, 1)
     typed: list[str] = []
 
     def choose_text(text: str) -> Outcome:
@@ -144,11 +144,36 @@ def test_line_mode_keeps_exactly_the_command_words_validate_knows(tmp_path: Path
         return Outcome(False, "recorded")
 
     engine.choose_text = choose_text  # type: ignore[method-assign]
-    mode = LineMode(engine, out=io.StringIO())
-    PlainSaves(mode, SaveStore(tmp_path / "saves"))
+    session = Session(story, open_saves(str(tmp_path / "saves")))
+    session.begin(engine)
+    mode = LineMode(session, out=io.StringIO())
     assert mode.commands() == COMMAND_WORDS
     for word in sorted(COMMAND_WORDS):
         mode.handle(word)
     assert typed == []
     mode.handle("report")
     assert typed == ["report"]
+
+
+def _autosaved_states(save_dir: Path) -> list[str]:
+    """The machine state each autosave holds, newest first."""
+    from game.engine.loader import load_story
+    from game.engine.saves import SaveStore
+
+    store, story = SaveStore(save_dir), load_story(MINI)
+    return [
+        store.load(info.slot, story).engine.state.scene
+        for info in store.list(story)
+        if info.kind == "auto"
+    ]
+
+
+def test_line_mode_autosaves_by_the_session_policy(tmp_path: Path) -> None:
+    """Every order is autosaved, rounds included; undo and then the same order leave one
+    autosave of the round it leads to, and `quit` after an undo keeps the game as left."""
+    saves = tmp_path / "saves"
+    stdin = "1\nfollow\nundo\nfollow\nundo\nquit\n"
+    result = run("play", "--plain", "--seed", "7", "--save-dir", str(saves), str(MINI), stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Order taken back.") == 2
+    assert _autosaved_states(saves) == ["fight", "fight#2", "fight", "first_contact"]

@@ -28,7 +28,7 @@ from game.engine.saves import (
 )
 from game.engine.state import GameState
 from game.plain import LineMode
-from game.tools.saves import PlainSaves
+from game.session import SaveAccess, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -709,10 +709,11 @@ def test_every_fixture_save_loads(story, tmp_path, path):
 
 def _line_mode(story, store, text: str, engine: Engine | None = None) -> tuple[str, LineMode]:
     out = StringIO()
-    mode = LineMode(engine or Engine.new(story, 3), out=out)
-    plain = PlainSaves(mode, store)
+    session = Session(story, SaveAccess(store, "", SaveError))
+    session.begin(engine or Engine.new(story, 3))
+    mode = LineMode(session, out=out)
     mode.run(StringIO(text))
-    plain.finish()
+    session.keep_unsaved()
     return out.getvalue(), mode
 
 
@@ -744,11 +745,16 @@ def test_line_mode_reports_bad_names_and_missing_saves_and_goes_on(story, store)
     assert mode.engine.state.scene == "fight"
 
 
-def test_line_mode_autosaves_on_entering_each_scene(story, store):
+def test_line_mode_autosaves_every_scene_round_and_ending(story, store):
     _line_mode(story, store, "report\nfollow\nfollow\nfollow\n")
     autos = sorted((i.slot, i.scene_title) for i in store.list(story) if i.kind == "auto")
-    # Entering Riverbed (round 1 only) autosaves; the ending does not (nothing to resume).
-    assert autos == [("auto-1", "Riverbed (round 1 of 3)")]
+    # The session's policy (game/session.py): every order carried out is autosaved.
+    assert autos == [
+        ("auto-1", "Riverbed (round 1 of 3)"),
+        ("auto-2", "Riverbed (round 2 of 3)"),
+        ("auto-3", "Riverbed (round 3 of 3)"),
+        ("auto-4", "Quiet"),
+    ]
 
 
 def test_a_failing_autosave_is_reported_once_and_the_game_goes_on(story, tmp_path):

@@ -12,7 +12,7 @@ from game.engine.loader import load_story
 from game.engine.runtime import Engine
 from game.engine.saves import SaveError, SaveStore
 from game.plain import LineMode
-from game.tools.saves import PlainSaves
+from game.session import SaveAccess, Session
 from tests.conftest import MINI
 
 
@@ -62,8 +62,9 @@ def test_line_mode_keeps_playing_when_the_folder_vanishes_between_autosaves(
 ) -> None:
     folder = tmp_path / "saves"
     out = StringIO()
-    mode = LineMode(Engine.new(story, 5), out=out)
-    PlainSaves(mode, SaveStore(folder))
+    session = Session(story, SaveAccess(SaveStore(folder), "", SaveError))
+    session.begin(Engine.new(story, 5))
+    mode = LineMode(session, out=out)
     assert mode.handle("1")
     shutil.rmtree(folder)
     assert mode.handle("1")  # the next scene's autosave makes the folder again

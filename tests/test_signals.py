@@ -1,9 +1,9 @@
 """Line mode stopped by a signal: ctrl+c (SIGINT), SIGTERM and SIGHUP autosave the game and exit
 with 128 + the signal's number, without a traceback.
 
-Each test starts `python -m game play --plain` on a pipe, gives two orders (the second one a round
-of an engagement, which does not autosave by itself), sends the signal while the game waits for
-the next order, and then loads the newest autosave to check it holds both orders.
+Each test starts `python -m game play --plain` on a pipe, gives orders into an engagement (each
+autosaved as it is carried out), sends the signal while the game waits for the next order, and
+then loads the newest autosave to check what it holds.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from game.engine.loader import load_story
-from game.engine.runtime import Engine
 from game.engine.saves import SaveStore
 from game.plain import LineMode, Stopped
+from game.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -108,31 +108,43 @@ def _newest_autosave_log(save_dir: Path) -> list[tuple[str, int]]:
     return list(store.load(newest.slot, story).engine.state.log)
 
 
-def _two_orders(save_dir: Path) -> Game:
+def _into_the_engagement(save_dir: Path) -> Game:
+    """New game, then two orders: into the engagement, and its first round. Each is autosaved
+    as soon as it is carried out."""
     game = Game(save_dir)
     game.wait_for_prompt()
-    game.order("1")  # into the engagement: the scene's own autosave holds one order
-    shown = game.order("follow")  # round 2: no autosave of its own
+    game.order("1")  # into the engagement
+    shown = game.order("follow")  # round 1 given: now in round 2
     assert b"round 2 of 3" in shown
-    assert len(_newest_autosave_log(save_dir)) == 1
     return game
 
 
+def test_sigkill_in_the_middle_of_an_engagement_loses_no_round(tmp_path: Path) -> None:
+    """Nothing runs on SIGKILL: what Continue finds is what the autosaves already hold."""
+    saves = tmp_path / "saves"
+    game = _into_the_engagement(saves)
+    status, _, _ = game.stop(signal.SIGKILL)
+    assert status == -signal.SIGKILL
+    assert _newest_autosave_log(saves) == [("first_contact", 0), ("fight", 0)]
+
+
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
-def test_a_signal_autosaves_the_orders_given_and_exits_cleanly(tmp_path: Path, name: str) -> None:
+def test_a_signal_autosaves_the_game_as_left_and_exits_cleanly(tmp_path: Path, name: str) -> None:
+    """After an undo the game is one order behind its last autosave: a stop signal saves it as
+    it was left."""
     signum = getattr(signal, name)
     saves = tmp_path / "saves"
-    game = _two_orders(saves)
+    game = _into_the_engagement(saves)
+    assert b"Order taken back." in game.order("undo")
     status, out, err = game.stop(signum)
     assert status == 128 + signum
     assert "Traceback" not in out + err
-    log = _newest_autosave_log(saves)
-    assert log == [("first_contact", 0), ("fight", 0)]
+    assert _newest_autosave_log(saves) == [("first_contact", 0)]
     if name == "SIGHUP":
         assert err == ""  # the terminal is gone: nothing is written to it
     else:
         assert err.strip().splitlines() == [
-            f"handler-one: stopped by {name}; the game was autosaved as 'auto-3'."
+            f"handler-one: stopped by {name}; the game was autosaved as 'auto-4'."
         ]
 
 
@@ -152,14 +164,15 @@ def test_a_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path) -> None:
 def test_a_signal_during_an_order_lets_the_order_finish(tmp_path: Path) -> None:
     """The handler only records a signal that arrives mid-order; the game stops at the next
     prompt with the order done and saved, never half way through a transition."""
-    engine = Engine.new(load_story(MINI), 7)
+    session = Session(load_story(MINI), seed=7)
+    engine = session.new_game()
 
     class Interrupting(LineMode):
         def handle(self, text: str) -> bool:
             self.on_signal(signal.SIGTERM)  # as if SIGTERM came while the order ran
             return super().handle(text)
 
-    mode = Interrupting(engine, out=io.StringIO())
+    mode = Interrupting(session, out=io.StringIO())
     with pytest.raises(Stopped) as stopped:
         mode.run(io.StringIO("1\nfollow\n"))
     assert stopped.value.code == 128 + signal.SIGTERM

@@ -184,21 +184,17 @@ class DevInput:
 
 def play_dev(args: object) -> int:
     """`play --plain --dev`: line mode that reloads the story when its files change."""
-    import random
-
-    from game.engine.reload import reload
-    from game.engine.runtime import Engine
     from game.plain import LineMode
+    from game.session import Session
 
     root = story_dir(args.story)  # type: ignore[attr-defined]
     story = load_or_exit(args.story)  # type: ignore[attr-defined]
     sets = parse_sets(args.set, story)  # type: ignore[attr-defined]
-    seed = args.seed  # type: ignore[attr-defined]
-    if seed is None:
-        seed = random.SystemRandom().randrange(1, 2**31)
     warp = args.warp  # type: ignore[attr-defined]
     check_warp(warp, story)
-    mode = LineMode(Engine.new(story, seed, warp=warp, sets=sets))
+    session = Session(story, seed=args.seed, warp=warp, sets=sets)  # type: ignore[attr-defined]
+    session.new_game()
+    mode = LineMode(session)
 
     def apply(update: StoryUpdate) -> None:
         mode.say()
@@ -212,7 +208,7 @@ def play_dev(args: object) -> int:
             if len(errors) > 20:
                 mode.say(f"  ... and {len(errors) - 20} more: run 'handler-one validate'")
         else:
-            mode.engine, message = reload(mode.engine, update.story)
+            message = session.reload(update.story)
             mode.say("[dev] story reloaded" + (f": {message}" if message else ""))
             mode.show_scene()
         mode.out.write("> ")

@@ -327,8 +327,9 @@ def play_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     Exit 1 when the transcript ends in the dead end or error it recorded.
     """
-    from game.engine.runtime import DeadEnd, Engine
+    from game.engine.runtime import DeadEnd
     from game.plain import LineMode
+    from game.session import Session
 
     try:
         transcript = read_transcript(args.replay)
@@ -341,13 +342,13 @@ def play_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise UsageError(
             f"--replay: the transcript is for story '{transcript.story_id}', not '{story.id}'"
         )
+    sets = dict(transcript.sets)
+    session = Session(story, seed=transcript.seed, warp=transcript.warp, sets=sets)
     try:
-        engine = Engine.new(
-            story, transcript.seed, warp=transcript.warp, sets=dict(transcript.sets)
-        )
+        engine = session.new_game()
     except ValueError as exc:
         raise UsageError(f"--replay: {exc}") from None
-    mode = LineMode(engine, out=out)
+    mode = LineMode(session, out=out)
     total = len(transcript.orders)
     mode.say(f"-- replaying {args.replay}: seed {transcript.seed}, {total} order(s) --")
     for step, (state, index) in enumerate(transcript.orders, 1):

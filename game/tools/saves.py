@@ -1,30 +1,18 @@
-"""Saves from the command line and in line mode.
-
-`handler-one saves list|show|delete` reads and manages the save folder; `PlainSaves` adds
-`save NAME`, `load NAME` and `saves` to line mode and autosaves on entering each scene. This
+"""Saves from the command line: `handler-one saves list|show|delete` reads and manages the save
+folder. (Line mode's `save`, `load` and `saves` are in game/plain.py, through the session.) This
 module is imported whenever the `handler-one` command starts, so it imports the engine lazily.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from game.engine.runtime import Engine
-    from game.engine.saves import Loaded, SaveInfo, SaveStore
-    from game.plain import LineMode
-
-LINE_HELP = """Saving:
-  save NAME  save the game in a slot (replaces a save of that name)
-  load NAME  resume a saved game ('load quick' for the quicksave, 'load auto-1' ...)
-  saves      list the saves
-The game also autosaves on entering each scene (slots auto-1 to auto-10)."""
+    from game.engine.saves import SaveInfo, SaveStore
 
 
 def format_seconds(seconds: float) -> str:
@@ -49,139 +37,6 @@ def format_info(info: SaveInfo) -> str:
         f"  {info.slot:<14} {info.kind:<6} {when}  {format_seconds(info.play_seconds):>7}  "
         f"{where} · {info.squad_summary}{changed}"
     )
-
-
-# --- line mode --------------------------------------------------------------------------------
-
-
-class PlainSaves:
-    """The save commands and the autosave hook for a `LineMode` game.
-
-    Attaching adds `save`, `load` and `saves` to the line mode's commands and an autosave
-    listener to its engine; `load` replaces the engine (undo then works across the load: the
-    engine replays the saved order log).
-    """
-
-    def __init__(self, mode: LineMode, store: SaveStore, loaded: Loaded | None = None) -> None:
-        self.mode = mode
-        self.store = store
-        self.played = loaded.info.play_seconds if loaded and loaded.info else 0.0
-        self.started = time.monotonic()
-        self.autosave_failed = False
-        self.saved_log: list[tuple[str, int]] | None = None
-        if loaded is not None:
-            self.saved_log = list(loaded.engine.state.log)
-        mode.extra.update({"save": self.cmd_save, "load": self.cmd_load, "saves": self.cmd_saves})
-        mode.extra_help = LINE_HELP
-        self._watch(mode.engine)
-
-    def play_seconds(self) -> float:
-        """Play time so far, the saved game's included."""
-        return self.played + (time.monotonic() - self.started)
-
-    def _watch(self, engine: Engine) -> None:
-        engine.add_listener(self._entered)
-
-    def _entered(self, engine: Engine) -> None:
-        # Called by the engine inside a transition: it must never raise.
-        if engine.ending is not None or (engine.round and engine.round[0] != 1):
-            return
-        self.autosave(engine)
-
-    def autosave(self, engine: Engine | None = None) -> SaveInfo | None:
-        """Autosave now and return the save; a failure is reported once (None), and never stops
-        the game."""
-        from game.engine.saves import SaveError
-
-        engine = engine or self.mode.engine
-        try:
-            info = self.store.autosave(engine, self.play_seconds())
-            self.saved_log = list(engine.state.log)
-            return info
-        except SaveError as exc:
-            problem = f"(autosave failed: {exc}; 'save NAME' to try another way)"
-        except Exception as exc:  # noqa: BLE001 - the game goes on whatever a save does
-            problem = f"(autosave failed: {type(exc).__name__}: {exc})"
-        if not self.autosave_failed:
-            self.autosave_failed = True
-            # The terminal may be gone (SIGHUP) or stdout closed: the message is then lost.
-            with contextlib.suppress(OSError, ValueError):
-                self.mode.say(problem)
-        return None
-
-    def unsaved(self) -> bool:
-        """Whether orders were given since the last save, in a game still going on."""
-        engine = self.mode.engine
-        return engine.ending is None and self.saved_log != list(engine.state.log)
-
-    def finish(self) -> SaveInfo | None:
-        """On leaving (quit, end of input, ctrl+c, SIGTERM, SIGHUP): autosave if orders were
-        given since the last save and the game is on. Returns the autosave made, if any."""
-        if self.unsaved():
-            return self.autosave(self.mode.engine)
-        return None
-
-    @staticmethod
-    def _argument(command: str) -> str:
-        parts = command.strip().split(None, 1)
-        return parts[1].strip() if len(parts) > 1 else ""
-
-    def cmd_save(self, command: str) -> bool:
-        """`save NAME`."""
-        from game.engine.saves import SaveError
-
-        name = self._argument(command)
-        if not name:
-            self.mode.say("Usage: save NAME (for example: save before-the-raid)")
-            return True
-        try:
-            replacing = self.store.exists(name)
-            info = self.store.save(name, self.mode.engine, self.play_seconds())
-        except SaveError as exc:
-            self.mode.say(f"Not saved: {exc}")
-            return True
-        self.saved_log = list(self.mode.engine.state.log)
-        note = " (replacing the earlier save)" if replacing else ""
-        self.mode.say(f"Saved as '{info.slot}'{note}.")
-        return True
-
-    def cmd_load(self, command: str) -> bool:
-        """`load NAME`; with no name, list the saves."""
-        from game.engine.saves import SaveError
-
-        name = self._argument(command)
-        if not name:
-            self.mode.say("Usage: load NAME")
-            return self.cmd_saves(command)
-        try:
-            loaded = self.store.load(name, self.mode.engine.story)
-        except SaveError as exc:
-            self.mode.say(f"Not loaded: {exc}")
-            return True
-        self.mode.engine = loaded.engine
-        self._watch(loaded.engine)
-        self.played = loaded.info.play_seconds if loaded.info else 0.0
-        self.started = time.monotonic()
-        self.saved_log = list(loaded.engine.state.log)
-        self.mode.say(f"Loaded '{loaded.info.slot if loaded.info else name}'.")
-        if loaded.message:
-            self.mode.say(f"Note: {loaded.message}")
-        self.mode.say()
-        self.mode.show_scene()
-        return True
-
-    def cmd_saves(self, command: str) -> bool:
-        """`saves`: every save of this story, newest first."""
-        saves = self.store.list(self.mode.engine.story)
-        if not saves:
-            self.mode.say(f"No saves yet (they go in {self.store.directory}).")
-        else:
-            self.mode.say(f"SAVES in {self.store.directory}")
-            for info in saves:
-                self.mode.say(format_info(info))
-        for problem in self.store.list_problems():
-            self.mode.say(f"  (unreadable) {problem}")
-        return True
 
 
 # --- handler-one saves ------------------------------------------------------------------------

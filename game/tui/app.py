@@ -1,32 +1,31 @@
 """The Textual front end: `HandlerApp` and `run_console`, called by `handler-one play`.
 
-The app owns what outlives one screen: the story, the player's settings, the save store and the
-game being played (a `GameSession`). Screens live in `game.tui.screens`, widgets in
-`game.tui.widgets`, styles in the `.tcss` files beside this module.
+The app owns what outlives one screen: the player's settings, the screen stack, and the
+`Session` (game/session.py) that holds the game, its saves and its clock. Screens live in
+`game.tui.screens`, widgets in `game.tui.widgets`, styles in the `.tcss` files beside this module.
+Screens never call the app: they post the messages in `game.tui.messages`, handled here with
+`@on`, and the app calls their public methods. Screens never import the app (`lint-imports`).
 
-Signals and terminals: SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside autosave
-the game (when orders were given since the last save) and exit through Textual, which restores
-the terminal; the exit status is 128 + the signal's number. ctrl+c typed in the console is a key,
-not a signal, and shows Textual's hint. A terminal smaller than `MIN_SIZE` shows `TooSmall` over
-every screen instead of a squeezed layout, until it is enlarged.
+Signals and terminals: SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside keep
+the game (`Session.stop`: autosaved if it differs from its last save) and exit through Textual,
+which restores the terminal; the exit status is 128 + the signal's number. ctrl+c typed in the
+console is a key, not a signal, and shows Textual's hint. A terminal smaller than `MIN_SIZE`
+shows `TooSmall` over every screen instead of a squeezed layout, until it is enlarged.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
-import random
-import signal
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -36,17 +35,16 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
-from game.engine.model import Story
-from game.stopping import stop_signals, stopped_message
+from game.session import Resumed, SaveFailed, Session
+from game.stopping import Stop, stop_signals
+from game.tui import messages
 from game.tui.config import Settings, load_settings, save_settings
 from game.tui.screens.title import TitleScreen
-from game.tui.session import GameSession
-from game.tui.store import SaveAccess, open_store
+from game.tui.store import notify_failed
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
 
 if TYPE_CHECKING:
-    # The engine's runtime and the console load with the first game, not before the title.
-    from game.engine.runtime import Engine
+    # The console loads with the first game, not before the title.
     from game.tui.screens.console import ConsoleScreen
 
 MIN_SIZE = (80, 24)
@@ -104,7 +102,7 @@ class OrdersProvider(Provider):
 
 
 class HandlerApp(App[int]):
-    """Handler One in the terminal."""
+    """Handler One in the terminal: the screens around one `Session`."""
 
     TITLE = "Handler One"
     # The other screens bring their own stylesheets (CSS_PATH) when they first open, so
@@ -121,41 +119,26 @@ class HandlerApp(App[int]):
 
     def __init__(
         self,
-        story: Story,
+        session: Session,
         *,
-        save_dir: str | None = None,
-        seed: int | None = None,
         settings: Settings | None = None,
         config_dir: Path | None = None,
-        saves: SaveAccess | None = None,
-        warp: str | None = None,
-        sets: Mapping[str, bool | int | str] | None = None,
-        start: Engine | None = None,
-        start_play_seconds: float = 0.0,
-        start_note: str | None = None,
+        note: str | None = None,
         dev: bool = False,
         cursor_blink: bool | None = None,
         glossary: Path | None = None,
     ) -> None:
-        self.story = story
-        self.save_dir = save_dir
-        self.seed = seed
+        """`session` may already hold a game (`--load`): the console opens on it, with `note`."""
+        self.session = session
+        session.report = self._autosave_failed
         self.config_dir = config_dir
         self.settings = settings if settings is not None else load_settings(config_dir)
-        self.saves = saves if saves is not None else open_store(save_dir)
-        self.warp = warp
-        self.sets = dict(sets or {})
-        self._start = start
-        self._start_play_seconds = start_play_seconds
-        self._start_note = start_note
+        self._note = note
         self.dev = dev
         self._cursor_blink = cursor_blink
         self.glossary_path = glossary
-        self.session: GameSession | None = None
         self.too_small = False
-        self.stopped_by: int | None = None  # the signal that stopped the app, if one did
-        self.stop_saved: str | None = None  # the autosave slot written when it stopped
-        self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
+        self.stopped: Stop | None = None  # set when a stop signal ended the app
         self._signals: list[int] = []
         self._watchdog: threading.Timer | None = None
         self._own_themes = {theme.name: theme for theme in load_themes()}
@@ -176,15 +159,14 @@ class HandlerApp(App[int]):
         return not self.settings.reduced_motion
 
     def get_default_screen(self) -> Screen:
-        return TitleScreen()
+        return TitleScreen(self.session)
 
     def on_mount(self) -> None:
         self._apply_motion()
-        if self._start is not None:
-            engine, self._start = self._start, None
-            self.begin(engine, self._start_play_seconds, self._start_note)
-            self._note_saved()  # the game as loaded is the game as saved
-        elif self.warp is not None or self.sets:
+        session = self.session
+        if session.playing:  # --load
+            self.open_console(self._note)
+        elif session.warp is not None or session.sets:
             self.new_game()
         if self.dev:
             self._start_watcher()
@@ -212,14 +194,15 @@ class HandlerApp(App[int]):
         if self.settings.reduced_motion:
             self.animation_level = "none"
 
-    def apply_settings(self, settings: Settings) -> None:
+    @on(messages.SettingsChanged)
+    def apply_settings(self, event: messages.SettingsChanged) -> None:
         """Use new settings now and keep them for the next start."""
-        self.settings = settings
+        settings = self.settings = event.settings
         self._apply_theme(settings.theme)
         self.animation_level = "none" if settings.reduced_motion else "full"
         console = self.console_screen
         if console is not None:
-            console.apply_speed()
+            console.apply_settings(settings, self.cursor_blink)
         problem = save_settings(settings, self.config_dir)
         if problem:
             self.notify(problem, severity="warning", markup=False)
@@ -233,6 +216,7 @@ class HandlerApp(App[int]):
 
     @property
     def console_screen(self) -> ConsoleScreen | None:
+        """The console, when a game is open."""
         from game.tui.screens.console import ConsoleScreen
 
         for screen in self.screen_stack:
@@ -240,227 +224,163 @@ class HandlerApp(App[int]):
                 return screen
         return None
 
-    def _new_seed(self) -> int:
-        if self.seed is not None:
-            return self.seed
-        return random.SystemRandom().randrange(1, 2**31)
-
+    @on(messages.NewGame)
     def new_game(self) -> None:
         """Start a new game (at --warp, with --set presets, when given)."""
-        from game.engine.runtime import Engine
-
         self.to_title()
-        engine = Engine.new(self.story, self._new_seed(), warp=self.warp, sets=self.sets)
-        self.begin(engine, 0.0, None)
-        self.autosave()
+        self.session.new_game()
+        self.open_console(None)
 
-    def begin(self, engine: Engine, play_seconds: float, note: str | None) -> None:
-        """Open the console on an engine."""
+    def open_console(self, note: str | None) -> None:
+        """Open the console on the session's game."""
         from game.tui.screens.console import ConsoleScreen
 
-        self.session = GameSession(engine, play_seconds)
-        self.push_screen(ConsoleScreen(self.session, note))
+        self.push_screen(ConsoleScreen(self.session, self.settings, self.cursor_blink, note))
 
+    @on(messages.ToTitle)
     def to_title(self) -> None:
-        """Back to the title screen, closing everything above it."""
-        self.session = None
+        """Back to the title screen, closing everything above it; the game is kept as it was
+        left."""
+        self.session.close()
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def show_ending(self, engine: Engine) -> None:
+    @on(messages.Debrief)
+    def show_ending(self) -> None:
+        """The ending and its roll call; then the title."""
         from game.tui.screens.ending import EndingScreen
 
-        self.push_screen(EndingScreen(engine), lambda _: self.to_title())
+        engine = self.session.engine
+        self.push_screen(EndingScreen(engine, self.settings.instant), lambda _: self.to_title())
 
     # --- saves -------------------------------------------------------------------------------
 
-    def _failed(self, what: str, exc: BaseException) -> None:
-        text = (
-            str(exc) if isinstance(exc, self.saves.error_type) else f"{type(exc).__name__}: {exc}"
-        )
-        self.notify(text or what, title=what, severity="error", markup=False)
+    def _autosave_failed(self, what: str, why: str) -> None:
+        self.notify(why, title=what, severity="error", markup=False)
 
     def saves_unavailable(self) -> bool:
-        if self.saves.available:
+        """Say why saving is off, when it is (True)."""
+        saves = self.session.saves
+        if saves.available:
             return False
-        self.notify(self.saves.reason, severity="warning", markup=False)
+        self.notify(saves.reason, severity="warning", markup=False)
         return True
 
-    def _note_saved(self) -> None:
-        """Remember the game's order log as it was saved (or loaded)."""
-        session = self.session
-        self._saved_log = list(session.engine.state.log) if session is not None else None
-
-    def unsaved(self) -> bool:
-        """Whether orders were given since the last save, in a game still going on."""
-        session = self.session
-        if session is None or session.engine.ending is not None:
-            return False
-        return list(session.engine.state.log) != self._saved_log
-
-    def autosave(self) -> Any | None:
-        """Save quietly to the autosave slot (called at each scene); the save made, or None."""
-        session = self.session
-        if session is None or not self.saves.available:
-            return None
-        try:
-            info = self.saves.store.autosave(session.engine, session.play_seconds)
-        except Exception as exc:  # noqa: BLE001 - a failed autosave must not stop the game
-            self._failed("Autosave failed", exc)
-            return None
-        self._note_saved()
-        return info
-
-    def save_game(self, slot: str) -> bool:
-        """Save to a named slot; a notification confirms it."""
-        session = self.session
-        if session is None or self.saves_unavailable():
-            return False
-        try:
-            info = self.saves.store.save(slot, session.engine, session.play_seconds)
-        except Exception as exc:  # noqa: BLE001
-            self._failed("Save failed", exc)
-            return False
-        self._note_saved()
-        self.notify(f"Saved to '{getattr(info, 'slot', slot)}'.", title="Saved", markup=False)
-        return True
-
+    @on(messages.Quicksave)
     def quicksave(self) -> None:
+        """Save to the quicksave slot (F5)."""
         session = self.session
-        if session is None or self.saves_unavailable():
+        if not session.playing or self.saves_unavailable():
             return
         if session.engine.ending is not None:
             self.notify("The story has ended: nothing to save.", markup=False)
             return
         try:
-            self.saves.store.quicksave(session.engine, session.play_seconds)
-        except Exception as exc:  # noqa: BLE001
-            self._failed("Quicksave failed", exc)
+            session.quicksave()
+        except SaveFailed as exc:
+            notify_failed(self, exc)
             return
-        self._note_saved()
         self.notify("Quicksaved. F9 brings this moment back.", title="Saved", markup=False)
 
+    @on(messages.Quickload)
     def quickload(self) -> None:
-        if self.saves_unavailable():
-            return
-        try:
-            loaded = self.saves.store.quickload(self.story)
-        except Exception as exc:  # noqa: BLE001
-            self._failed("Quickload failed", exc)
-            return
-        self._resume(loaded, self._play_time(loaded, kind="quick"), "— quickloaded —")
+        """Load the quicksave (F9)."""
+        if not self.saves_unavailable():
+            self._load(self.session.quickload, lambda _: "— quickloaded —")
+
+    @on(messages.LoadGame)
+    def _load_game(self, event: messages.LoadGame) -> None:
+        self.load_game(event.slot)
 
     def load_game(self, slot: str) -> None:
         """Load a slot into the console (opening it if needed)."""
-        if self.saves_unavailable():
-            return
-        try:
-            loaded = self.saves.store.load(slot, self.story)
-        except Exception as exc:  # noqa: BLE001
-            self._failed("Load failed", exc)
-            return
-        self._resume(loaded, self._play_time(loaded, slot=slot), f"— loaded '{slot}' —")
+        if not self.saves_unavailable():
+            self._load(lambda: self.session.load(slot), lambda _: f"— loaded '{slot}' —")
 
-    def _play_time(self, loaded: Any, slot: str | None = None, kind: str | None = None) -> float:
-        info = getattr(loaded, "info", None)
-        for source in (loaded, info):
-            seconds = getattr(source, "play_seconds", None)
-            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
-                return float(seconds)
-        try:
-            for found in self.saves.store.list(self.story):
-                if (slot is not None and found.slot == slot) or (kind and found.kind == kind):
-                    return float(found.play_seconds)
-        except Exception:  # noqa: BLE001
-            pass
-        return 0.0
+    @on(messages.ContinueGame)
+    def continue_game(self) -> None:
+        """Load the latest save of a game still in progress."""
+        if not self.saves_unavailable():
+            self._load(self.session.continue_game, lambda r: f"— loaded '{r.slot}' —")
 
-    def _resume(self, loaded: Any, play_seconds: float, note: str) -> None:
-        message = getattr(loaded, "message", None)
+    def _load(self, load: Callable[[], Resumed | None], note: Callable[[Resumed], str]) -> None:
+        try:
+            resumed = load()
+        except SaveFailed as exc:
+            notify_failed(self, exc)
+            return
+        if resumed is None:
+            self.notify("No game in progress to continue.", markup=False)
+            return
         console = self.console_screen
         if console is not None:
             while self.screen is not console:
                 self.pop_screen()
-            console.adopt(loaded.engine, play_seconds, note)
+            console.show_game(note(resumed))
         else:
-            self.begin(loaded.engine, play_seconds, note)
-        self._note_saved()
-        if message:
-            self.notify(str(message), title="Loaded", markup=False)
+            self.open_console(note(resumed))
+        if resumed.message:
+            self.notify(resumed.message, title="Loaded", markup=False)
 
-    def latest_save(self) -> Any | None:
-        """The newest save of a game still in progress (what Continue loads), or None."""
-        if not self.saves.available:
-            return None
-        for info in self.saves.store.list(self.story):
-            if getattr(info, "ending", None) is None:
-                return info
-        return None
-
-    def action_continue(self) -> None:
-        """Load the latest save of a game still in progress."""
-        if self.saves_unavailable():
-            return
-        try:
-            latest = self.latest_save()
-        except Exception as exc:  # noqa: BLE001
-            self._failed("Continue failed", exc)
-            return
-        if latest is None:
-            self.notify("No game in progress to continue.", markup=False)
-            return
-        self.load_game(latest.slot)
-
+    @on(messages.OpenSave)
     def open_save(self) -> None:
-        if self.session is None or self.saves_unavailable():
+        """The save screen (ctrl+s)."""
+        if not self.session.playing or self.saves_unavailable():
             return
         from game.tui.screens.saves import SaveScreen
 
-        self.push_screen(SaveScreen())
+        self.push_screen(SaveScreen(self.session))
 
-    def action_load(self) -> None:
+    @on(messages.OpenLoad)
+    def open_load(self) -> None:
+        """The load screen (l); the save chosen there is loaded."""
         if self.saves_unavailable():
             return
         from game.tui.screens.saves import LoadScreen
 
-        self.push_screen(LoadScreen())
+        self.push_screen(LoadScreen(self.session), self._chosen_to_load)
+
+    def _chosen_to_load(self, slot: str | None) -> None:
+        if slot is not None:
+            self.load_game(slot)
 
     # --- other screens -----------------------------------------------------------------------
 
+    @on(messages.OpenHelp)
     def action_help(self) -> None:
+        """The help screen."""
         from game.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    @on(messages.OpenGlossary)
     def action_glossary(self) -> None:
+        """The glossary."""
         from game.tui.screens.glossary import GlossaryScreen
 
         if not isinstance(self.screen, GlossaryScreen):
             self.push_screen(GlossaryScreen(self.glossary_path))
 
+    @on(messages.OpenSettings)
     def action_settings(self) -> None:
+        """The settings."""
         from game.tui.screens.settings import SettingsScreen
 
         if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen())
-
-    def action_new_game(self) -> None:
-        self.new_game()
-
-    def action_to_title(self) -> None:
-        self.to_title()
+            self.push_screen(SettingsScreen(self.settings, self.theme_names()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        console = self.console_screen if self.session is not None else None
+        console = self.console_screen if self.session.playing else None
+        saves = self.session.saves.available
         if console is None:
             yield SystemCommand("New game", "Start a new game", self.new_game)
-            if self.saves.available:
-                yield SystemCommand("Continue", "Load the latest save", self.action_continue)
-        if self.saves.available:
-            yield SystemCommand("Load game", "Open the saved games", self.action_load)
+            if saves:
+                yield SystemCommand("Continue", "Load the latest save", self.continue_game)
+        if saves:
+            yield SystemCommand("Load game", "Open the saved games", self.open_load)
         if console is not None:
-            if self.saves.available:
+            if saves:
                 yield SystemCommand("Save game", "Save to a named slot", self.open_save)
                 yield SystemCommand("Quicksave", "Save to the quick slot (F5)", self.quicksave)
                 yield SystemCommand("Quickload", "Load the quick slot (F9)", self.quickload)
@@ -472,7 +392,17 @@ class HandlerApp(App[int]):
         yield SystemCommand("Settings", "Text speed, motion and theme", self.action_settings)
         yield from super().get_system_commands(screen)
 
-    # --- signals: SIGTERM, SIGHUP and SIGINT autosave and exit cleanly -----------------------
+    # --- leaving: quitting, and SIGTERM, SIGHUP and SIGINT, keep the game --------------------
+
+    @on(messages.QuitGame)
+    def quit_game(self) -> None:
+        """Quit (ctrl+q, Quit game in the pause menu, q on the title), keeping the game as it
+        was left."""
+        self.session.close()
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        self.quit_game()
 
     def _install_signal_handlers(self) -> None:
         """Handle the stop signals in the app's own loop (main thread only; not on Windows)."""
@@ -497,38 +427,21 @@ class HandlerApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, OSError):
                 loop.remove_signal_handler(signum)
 
-    def keep_unsaved(self) -> Any | None:
-        """Autosave when orders were given (or taken back) since the last save, so Continue
-        finds the game exactly as it was left; the save made, or None. Every scene autosaves;
-        an undo does not."""
-        return self.autosave() if self.unsaved() else None
-
-    def quit_game(self) -> None:
-        """Quit (ctrl+q, or Quit game in the pause menu), keeping the game as it was left."""
-        self.keep_unsaved()
-        self.exit(0)
-
-    async def action_quit(self) -> None:
-        self.quit_game()
-
     def stop_for_signal(self, signum: int) -> None:
-        """Autosave if orders were given since the last save, then exit with 128 + signum.
+        """Keep the game (`Session.stop`), then exit with 128 + signum.
 
         The save comes first, before anything is drawn: after SIGHUP the terminal may be gone
         and every write to it may fail or block. Outside tests a watchdog then ends the process
         if Textual cannot finish restoring the terminal within `EXIT_GRACE` seconds.
         """
-        if self.stopped_by is not None:
+        if self.stopped is not None:
             return
-        self.stopped_by = signum
-        info = self.keep_unsaved()
-        if info is not None:
-            self.stop_saved = str(getattr(info, "slot", "autosave"))
+        self.stopped = stop = self.session.stop(signum)
         if not self.is_headless:
-            self._watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
+            self._watchdog = threading.Timer(EXIT_GRACE, os._exit, (stop.code,))
             self._watchdog.daemon = True
             self._watchdog.start()
-        self.exit(return_code=128 + signum)
+        self.exit(return_code=stop.code)
 
     def cancel_watchdog(self) -> None:
         """The app has exited: the watchdog is not needed."""
@@ -574,7 +487,7 @@ class HandlerApp(App[int]):
     # --- authors: --dev reloads the story when its files change ------------------------------
 
     def _start_watcher(self) -> None:
-        root = self.story.root
+        root = self.session.story.root
         if not root:
             return
         try:
@@ -600,77 +513,34 @@ class HandlerApp(App[int]):
             more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
             self.notify(first + more, title="Story not reloaded", severity="error", markup=False)
             return
-        from game.engine.reload import reload
-
-        self.story = update.story
-        session, console = self.session, self.console_screen
-        if session is None or console is None:
+        message = self.session.reload(update.story)
+        console = self.console_screen
+        if console is None or not self.session.playing:
             self.notify("Story reloaded.", markup=False)
             return
-        engine, message = reload(session.engine, update.story)
-        console.adopt(engine, None, "— story reloaded —" + (f" {message}" if message else ""))
+        console.show_game("— story reloaded —" + (f" {message}" if message else ""))
 
 
-def run_console(args: argparse.Namespace) -> int:
-    """`handler-one play` in a terminal: load the story, then run the app. Returns the exit code."""
-    from game.tools.common import check_load, check_warp, load_or_exit, parse_sets
-
-    if getattr(args, "replay", None):  # transcripts replay in line mode
-        from game.tools.playtest import play_for_authors
-
-        return play_for_authors(args)
-    check_load(args)
-    story = load_or_exit(args.story, use_cache=not getattr(args, "no_cache", False))
-    sets = parse_sets(args.set, story)
-    check_warp(args.warp, story)
-    saves = open_store(args.save_dir)
-    start: Engine | None = None
-    play_seconds = 0.0
+def run_console(session: Session, resumed: Resumed | None = None, *, dev: bool = False) -> int:
+    """`handler-one play` in a terminal: the app on `session` (which holds the game `--load`
+    brought back, `resumed`, if any). Returns the exit code."""
     note = None
-    if args.load is not None:
-        if not saves.available:
-            print(f"handler-one: --load: {saves.reason}", file=sys.stderr)
-            return 1
-        try:
-            loaded = saves.store.load(args.load, story)
-        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-            print(f"handler-one: {exc}", file=sys.stderr)
-            return 1
-        start = loaded.engine
-        seconds = getattr(getattr(loaded, "info", None), "play_seconds", None)
-        play_seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
-        note = f"— loaded '{args.load}' —"
-        if getattr(loaded, "message", None):
-            note += f" {loaded.message}"
-    app = HandlerApp(
-        story,
-        save_dir=args.save_dir,
-        seed=args.seed,
-        saves=saves,
-        warp=args.warp,
-        sets=sets,
-        start=start,
-        start_play_seconds=play_seconds,
-        start_note=note,
-        dev=bool(getattr(args, "dev", False)),
-    )
+    if resumed is not None:
+        note = f"— loaded '{resumed.slot}' —" + (f" {resumed.message}" if resumed.message else "")
+    app = HandlerApp(session, note=note, dev=dev)
     try:
         result = app.run()
     finally:
         app.cancel_watchdog()
-    if app.stopped_by is not None:
-        return _stopped(app)
+        session.close()  # leaving keeps the game, whatever the way out
+    if app.stopped is not None:
+        return _stopped(app.stopped)
     return result if isinstance(result, int) else (app.return_code or 0)
 
 
-def _stopped(app: HandlerApp) -> int:
+def _stopped(stop: Stop) -> int:
     """After a stop signal: say so on stderr (unless the terminal hung up); 128 + signum."""
-    signum = app.stopped_by or 0
-    if signum != getattr(signal, "SIGHUP", None):
-        try:
-            name = signal.Signals(signum).name
-        except ValueError:
-            name = f"signal {signum}"
+    if not stop.hung_up:
         with contextlib.suppress(OSError, ValueError):
-            print(stopped_message(name, app.stop_saved), file=sys.stderr)
-    return 128 + signum
+            print(stop.message, file=sys.stderr)
+    return stop.code

@@ -17,10 +17,10 @@ from typing import Any
 from textual.content import Content
 
 from game.engine.loader import load_story
+from game.session import Session
 from game.tui.app import HandlerApp
 from game.tui.config import Settings
 from game.tui.screens.console import ConsoleScreen
-from game.tui.store import SaveAccess
 
 QUIET = 0.06  # seconds without a repaint that count as "the screen has settled"
 TIMEOUT = 10.0
@@ -44,11 +44,9 @@ async def log_latency(lines: int, story_dir: Path | str | None = None, presses: 
     story = load_story(story_dir)
     with tempfile.TemporaryDirectory(prefix="h1-bench-") as scratch:
         app = HandlerApp(
-            story,
-            seed=1,
+            Session(story, seed=1),  # no saves while measuring
             settings=Settings("instant", False),
             config_dir=Path(scratch) / "config",
-            saves=SaveAccess(None, "no saves while measuring"),
             cursor_blink=False,
         )
         async with app.run_test(size=(100, 30)) as pilot:

@@ -1,42 +1,23 @@
-"""Saves, as the console sees them: the engine's `SaveStore`, imported only when it is there.
+"""Saves as the console shows them: dates, play time, and a failure as a notification.
 
-`game.engine.saves` is optional here: while it is missing (or fails to import), the console shows
-its save bindings disabled and says why. Everything the screens call goes through `SaveAccess`, so a
-test can hand the app any object with the same interface.
+Saving itself is the session's (game/session.py); screens call its public methods.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
+
+    from game.session import SaveFailed
 
 
-@dataclass
-class SaveAccess:
-    """The save store in use (or None) and, when there is none, the one-line reason."""
-
-    store: Any | None
-    reason: str = ""
-    error_type: type[BaseException] = Exception
-
-    @property
-    def available(self) -> bool:
-        return self.store is not None
-
-
-def open_store(save_dir: str | None) -> SaveAccess:
-    """Resolve the save folder through `SaveStore.resolve`, or say why saves are unavailable."""
-    try:
-        from game.engine import saves
-    except Exception as exc:  # noqa: BLE001 - any failure here only disables saving
-        return SaveAccess(None, f"saving is not available in this build ({type(exc).__name__})")
-    error_type = getattr(saves, "SaveError", Exception)
-    try:
-        store = saves.SaveStore.resolve(save_dir)
-    except Exception as exc:  # noqa: BLE001
-        return SaveAccess(None, f"saves unavailable: {exc}", error_type)
-    return SaveAccess(store, "", error_type)
+def notify_failed(where: App | Widget, failure: SaveFailed) -> None:
+    """Show a failed save, load or listing as one error notification: what failed, and why."""
+    where.notify(str(failure) or failure.what, title=failure.what, severity="error", markup=False)
 
 
 def format_when(saved_at: str) -> str:

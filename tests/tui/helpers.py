@@ -19,9 +19,9 @@ from game.engine.loader import load_story
 from game.engine.model import Story
 from game.engine.runtime import Engine
 from game.engine.state import GameState
+from game.session import SaveAccess, Session, open_saves
 from game.tui.app import HandlerApp
 from game.tui.config import Settings
-from game.tui.store import SaveAccess, open_store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TUI_STORY = FIXTURES / "tui_story"
@@ -46,25 +46,24 @@ def make_app(
     theme: str = "handler",
     seed: int = 1,
     story_path: Path = TUI_STORY,
+    store: Any = None,
     **kwargs: Any,
 ) -> HandlerApp:
-    """An app on the fixture story: seeded, instant text, no cursor blink, saves in tmp_path."""
+    """An app on the fixture story: seeded, instant text, no cursor blink, saves in tmp_path
+    ("real"), none ("none"), or in memory ("fake": `store`, else a new `FakeStore`)."""
     if saves == "real":
-        access = open_store(str(tmp_path / "saves"))
+        access = open_saves(str(tmp_path / "saves"))
     elif saves == "none":
         access = SaveAccess(None, "saving is not available in this build")
     elif saves == "fake":
-        access = SaveAccess(FakeStore(), "", FakeSaveError)
+        access = SaveAccess(store if store is not None else FakeStore(), "", FakeSaveError)
     else:
         access = saves  # type: ignore[assignment]
     return HandlerApp(
-        story(story_path),
-        save_dir=str(tmp_path / "saves"),
-        seed=seed,
+        Session(story(story_path), access, seed=seed),
         # settings=None: read them from config_dir, as a real start does.
         settings=kwargs.pop("settings", Settings(speed, reduced_motion, theme)),
         config_dir=tmp_path / "config",
-        saves=access,
         cursor_blink=False,
         glossary=WORLD,
         **kwargs,
@@ -127,6 +126,7 @@ class FakeInfo:
     story_changed: bool
     path: Path
     ending: str | None = None
+    orders: int = 0
 
 
 @dataclass
@@ -155,6 +155,7 @@ class FakeStore:
             False,
             Path(f"/saves/{slot}.json"),
             engine.ending.title if engine.ending else None,
+            len(engine.state.log),
         )
         self.slots.pop(slot, None)
         self.slots[slot] = (engine.state.to_dict(), info)

@@ -248,7 +248,7 @@ async def test_dev_mode_reloads_the_story_when_a_scene_file_changes(tmp_path: Pa
     root = tmp_path / "story"
     shutil.copytree(TUI_STORY, root)
     app = make_app(tmp_path, dev=True)
-    app.story = load_story(root)
+    app.session.story = load_story(root)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_game(pilot)
         scene_file = root / "ch1.yaml"

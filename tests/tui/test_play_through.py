@@ -35,7 +35,7 @@ async def test_keyboard_alone_reaches_the_ending_and_the_roll_call(tmp_path: Pat
         assert "Rook Test" in text  # known from the start
         await pilot.press("enter")
         await wait_for(pilot, is_screen(app, "TitleScreen"), "back to the title")
-        assert app.session is None
+        assert not app.session.playing
 
 
 async def test_mouse_alone_reaches_the_ending_and_returns_to_the_title(tmp_path: Path) -> None:

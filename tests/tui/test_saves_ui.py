@@ -67,7 +67,7 @@ async def test_save_to_a_named_slot_then_overwrite_after_confirming(tmp_path: Pa
         await wait_for(pilot, is_screen(app, "ConfirmScreen"), "asked again")
         await pilot.press("y")
         await wait_for(pilot, is_screen(app, "ConsoleScreen"), "overwritten")
-        info = app.saves.store.info("before the fight", app.story)
+        info = app.session.saves.store.info("before the fight", app.session.story)
         assert info.scene_title.startswith("Riverbed")
 
 
@@ -88,7 +88,7 @@ async def test_load_screen_loads_and_deletes_after_confirming(tmp_path: Path) ->
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await start_game(pilot)
-        app.save_game("alpha")
+        app.session.save("alpha")
         await pilot.press("2")
         await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
         await pilot.press("l")
@@ -122,14 +122,12 @@ async def test_load_screen_loads_and_deletes_after_confirming(tmp_path: Path) ->
 
 
 async def test_load_from_the_title_opens_the_console(tmp_path: Path) -> None:
-    store = FakeStore()
-    app = make_app(tmp_path, saves="fake")
-    app.saves.store = store
+    app = make_app(tmp_path, saves="fake", store=FakeStore())
     async with app.run_test(size=(80, 24)) as pilot:
         await start_game(pilot)
         await pilot.press("2")
         await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
-        app.save_game("mine")
+        app.session.save("mine")
         app.to_title()
         await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
         await pilot.press("l")
@@ -160,10 +158,50 @@ async def test_a_failing_store_is_a_notification_not_a_crash(tmp_path: Path) -> 
         def quicksave(self, engine, play_seconds=0.0):  # noqa: ANN001, ANN202
             raise OSError("disk on fire")
 
-    app = make_app(tmp_path, saves="fake")
-    app.saves.store = Broken()
+    app = make_app(tmp_path, saves="fake", store=Broken())
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await start_game(pilot)
         await pilot.press("f5")
         await wait_for(pilot, lambda: any("disk on fire" in n for n in notices(app)), "error")
         assert app.is_running
+
+
+def _autosaved_states(tmp_path: Path) -> list[str]:
+    """The machine state each autosave holds, newest first."""
+    from game.engine.saves import SaveStore
+
+    from .helpers import story
+
+    store = SaveStore(tmp_path / "saves")
+    return [
+        store.load(info.slot, story()).engine.state.scene
+        for info in store.list(story())
+        if info.kind == "auto"
+    ]
+
+
+async def test_the_console_autosaves_by_the_session_policy(tmp_path: Path) -> None:
+    """Every order is autosaved, engagement rounds included; an undo or a quickload followed by
+    the same order leaves one autosave of the round it leads to, not two."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        engine = app.session.engine
+        await pilot.press("1")
+        await wait_for(pilot, lambda: engine.state.scene == "fight", "the fight")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: (tmp_path / "saves" / "quick.json").exists(), "quick")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: engine.state.scene == "fight#2", "round 2")
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: engine.state.scene == "fight", "the undo")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: engine.state.scene == "fight#2", "round 2 again")
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: "— quickloaded —" in radio_text(app), "the quickload")
+        assert app.session.engine.state.scene == "fight"
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.state.scene == "fight#2", "round 2")
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]

@@ -96,7 +96,7 @@ async def test_continue_and_load_without_saves_are_disabled(tmp_path: Path) -> N
         await pilot.press("c", "l")
         await pilot.pause()
         assert is_screen(app, "TitleScreen")()
-        app.action_continue()  # from the command palette, say
+        app.continue_game()  # from the command palette, say
         await wait_for(
             pilot,
             lambda: "saving is not available" in str([n.message for n in app._notifications]),

@@ -108,7 +108,7 @@ async def _undo_an_autosaved_order(pilot: Any, saves: Path) -> None:
     assert _newest_log(saves) != []
     await pilot.press("ctrl+z")
     await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
-    assert app.unsaved()
+    assert app.session.unsaved
 
 
 async def test_a_stop_signal_autosaves_an_unsaved_game_and_exits_143(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ async def test_a_stop_signal_autosaves_an_unsaved_game_and_exits_143(tmp_path: P
         await _undo_an_autosaved_order(pilot, saves)
         app.stop_for_signal(signal.SIGTERM)
     assert app.return_code == 128 + signal.SIGTERM
-    assert app.stop_saved == "auto-3"
+    assert app.stopped is not None and app.stopped.slot == "auto-3"
     assert _newest_log(saves) == []
     assert len(_autosaves(saves)) == 3
 
@@ -154,10 +154,10 @@ async def test_a_stop_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path)
         await start_game(pilot)
         await pilot.press("1")
         await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
-        assert not app.unsaved()
+        assert not app.session.unsaved
         app.stop_for_signal(signal.SIGHUP)
     assert app.return_code == 128 + signal.SIGHUP
-    assert app.stop_saved is None
+    assert app.stopped is not None and app.stopped.slot is None
     assert len(_autosaves(saves)) == 2
 
 
@@ -264,3 +264,43 @@ def test_closing_the_terminal_autosaves_and_the_app_exits(tmp_path: Path) -> Non
         time.sleep(0.1)
     assert len(_autosaves(saves)) == 3
     assert _newest_log(saves) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the app die")
+@needs_tmux
+def test_sigkill_mid_engagement_then_continue_resumes_the_last_round(tmp_path: Path) -> None:
+    """Nothing runs on SIGKILL: every round was autosaved as it was given, so Continue brings
+    back the round the game was killed in."""
+    saves = tmp_path / "saves"
+    command = [*game_command(), "--save-dir", str(saves), str(TUI_STORY)]
+    config = shlex.quote(str(tmp_path / "config"))
+    start = f"HANDLER_ONE_CONFIG_DIR={config} exec {shlex.join(command)}"
+    terminal = Tmux(start)
+    try:
+        terminal.wait(lambda s: "New game" in s, "the title screen")
+        terminal.keys("n")
+        terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
+        terminal.keys("1")
+        terminal.wait(lambda s: "Riverbed (round 1 of 3)" in s, "the engagement")
+        terminal.keys("1")
+        terminal.wait(lambda s: "Riverbed (round 2 of 3)" in s, "its second round")
+        app = int(terminal.show("#{pane_pid}"))
+        os.kill(app, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while _alive(app):
+            assert time.monotonic() < deadline, "the app outlived SIGKILL"
+            time.sleep(0.1)
+    finally:
+        terminal.close()
+    assert _newest_log(saves) == [("first_contact", 0), ("fight", 0)]
+    terminal = Tmux(start)
+    try:
+        screen = terminal.wait(lambda s: "Continue: Chapter 1" in s, "the title's Continue")
+        assert "Riverbed (round 2 of 3)" in screen
+        terminal.keys("c")
+        terminal.wait(
+            lambda s: "loaded 'auto-3'" in s and "Follow Undertaker." in s, "the round loaded"
+        )
+        assert "Riverbed (round 2 of 3)" in terminal.screen()
+    finally:
+        terminal.close()

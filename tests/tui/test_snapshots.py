@@ -80,7 +80,7 @@ def test_save(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
     async def steps(pilot: Pilot) -> None:
         await _console(pilot)
         app = pilot.app
-        app.saves.store.save("before the raid", app.session.engine, 0)
+        app.session.saves.store.save("before the raid", app.session.engine, 0)
         await pilot.press("ctrl+s")
         await wait_for(pilot, is_screen(pilot.app, "SaveScreen"), "the save screen")
 
@@ -91,8 +91,8 @@ def test_load(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
     async def steps(pilot: Pilot) -> None:
         await _console(pilot)
         app = pilot.app
-        app.saves.store.save("before the raid", app.session.engine, 0)
-        app.saves.store.quicksave(app.session.engine, 0)
+        app.session.saves.store.save("before the raid", app.session.engine, 0)
+        app.session.saves.store.quicksave(app.session.engine, 0)
         await pilot.press("l")
         await wait_for(pilot, is_screen(pilot.app, "LoadScreen"), "the load screen")
 

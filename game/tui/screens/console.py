@@ -1,12 +1,12 @@
 """The Handler console: radio log, orders, roster, sector map and status line.
 
-The screen only relays: it asks the engine what is said and what can be ordered, gives the
-player's order back to it, and shows the answer. Saves go through the app (`HandlerApp`).
+The screen only relays: it shows what the engine says and what can be ordered, hands the
+player's order to the `Session` (which gives it and autosaves), and shows the answer. What only
+the app can do (saves, loads, other screens, leaving) it asks for with `game.tui.messages`.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -14,10 +14,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from game.engine.runtime import DeadEnd, Engine, GameOver, OrderView
+from game.tui import messages
+from game.tui.config import Settings
 from game.tui.render import line_body, line_tag, map_title, voice_map
 from game.tui.widgets.orders import CommandInput, OrderItem, OrdersPanel
 from game.tui.widgets.radio_log import RadioLog
@@ -26,8 +28,8 @@ from game.tui.widgets.sector_map import SectorMap
 from game.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
-    from game.tui.session import GameSession
+    from game.engine.runtime import Engine
+    from game.session import Session
 
 ENDING_LABEL = "The link goes quiet — debrief (Enter)"
 
@@ -57,13 +59,13 @@ class ConsoleScreen(Screen):
         Binding("slash", "focus_command", "type", key_display="/"),
         Binding("tab", "focus_command", "type", show=False),
         Binding("d", "dossier", "dossier"),
-        Binding("g", "glossary", "glossary", show=False),
-        Binding("ctrl+s", "save", "save"),
-        Binding("l", "load", "load", show=False),
-        Binding("f5", "quicksave", "quick"),
-        Binding("f9", "quickload", "quickload", show=False),
+        Binding("g", "post('glossary')", "glossary", show=False),
+        Binding("ctrl+s", "post('save')", "save"),
+        Binding("l", "post('load')", "load", show=False),
+        Binding("f5", "post('quicksave')", "quick"),
+        Binding("f9", "post('quickload')", "quickload", show=False),
         Binding("ctrl+z", "undo", "undo"),
-        Binding("question_mark,f1", "help", "help", key_display="?"),
+        Binding("question_mark,f1", "post('help')", "help", key_display="?"),
         Binding("escape", "menu", "menu"),
         Binding("enter,space", "advance", "skip line", show=False),
         Binding("pageup", "scroll_log(-1)", "scroll up", show=False),
@@ -74,28 +76,27 @@ class ConsoleScreen(Screen):
         Binding("home", "scroll_log(-100)", show=False),
     ]
 
-    def __init__(self, session: GameSession, note: str | None = None) -> None:
+    def __init__(
+        self, session: Session, settings: Settings, cursor_blink: bool, note: str | None = None
+    ) -> None:
         super().__init__()
         self.session = session
+        # The game on screen: the session's, as of the last time it was shown (the session
+        # may already have let it go while this screen is being closed).
+        self.engine: Engine = session.engine
+        self.settings = settings
+        self.cursor_blink = cursor_blink
         self._note = note
-        story = session.engine.story
+        story = self.engine.story
         self.voices = voice_map(story.pilots)
         callsigns = [len(p.callsign) for p in story.pilots.values()]
         self.tag_width = max(6, min(13, max(callsigns, default=4) + 1))
         self.signal: int | None = None
 
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def engine(self) -> Engine:
-        return self.session.engine
-
     # --- layout ------------------------------------------------------------------------------
 
     def compose(self):  # noqa: ANN201
-        settings = self.app_.settings
+        settings = self.settings
         yield StatusLine(id="status")
         with Horizontal(id="console-body"):
             with Vertical(id="left"):
@@ -107,7 +108,7 @@ class ConsoleScreen(Screen):
                 )
                 log.border_title = Content(f"RADIO — {self.engine.story.title}")
                 yield log
-                orders = OrdersPanel(self.engine.completions, id="orders")
+                orders = OrdersPanel(self.session.completions, id="orders")
                 orders.border_title = Content("ORDERS")
                 yield orders
             with Vertical(id="right"):
@@ -126,7 +127,7 @@ class ConsoleScreen(Screen):
         return self.query_one("#orders", OrdersPanel)
 
     def on_mount(self) -> None:
-        self.query_one(CommandInput).cursor_blink = self.app_.cursor_blink
+        self.query_one(CommandInput).cursor_blink = self.cursor_blink
         if self._note:
             self.log_widget.note(Content.styled(self._note, ".radio--note"))
         self.play_scene()
@@ -184,83 +185,63 @@ class ConsoleScreen(Screen):
         self.signal = event.line.signal
         self.show_status()
 
-    def adopt(self, engine: Engine, play_seconds: float | None, note: str) -> None:
-        """Carry on with another engine (a loaded save) in this console."""
+    def show_game(self, note: str) -> None:
+        """Show the session's game afresh (a load, a reload), after `note` in the log."""
         self.log_widget.flush()
-        self.session.replace_engine(engine, play_seconds)
-        self.orders_panel._complete = engine.completions
-        self.query_one(CommandInput)._complete = engine.completions
+        self.engine = self.session.engine
         self.log_widget.note(Content.styled(note, ".radio--note"))
         self.play_scene()
         self.refresh_squad()
 
-    def apply_speed(self) -> None:
-        settings = self.app_.settings
+    def apply_settings(self, settings: Settings, cursor_blink: bool) -> None:
+        """Use new settings: the typewriter's speed and the cursor's blink."""
+        self.settings = settings
+        self.cursor_blink = cursor_blink
         self.log_widget.set_speed(settings.chars_per_second, settings.line_gap)
-        self.query_one(CommandInput).cursor_blink = self.app_.cursor_blink
+        self.query_one(CommandInput).cursor_blink = cursor_blink
 
     # --- giving orders -----------------------------------------------------------------------
 
-    def give(self, view: OrderView) -> None:
-        """Give an order shown in the panel."""
-        self.log_widget.flush()
-        try:
-            self.engine.choose(view.index)
-        except (ValueError, DeadEnd, GameOver) as exc:
-            self.app.notify(str(exc), title="Order refused", severity="error", markup=False)
-            return
-        self._echo(view.say)
-        self._after_order()
-
-    def give_text(self, text: str) -> None:
-        """Give an order typed on the command line."""
-        if not text.strip():
-            return
-        self.log_widget.flush()
-        before = {v.index: v for v in self.engine.orders()}
-        try:
-            outcome = self.engine.choose_text(text)
-        except (ValueError, DeadEnd, GameOver) as exc:
-            self.orders_panel.hint(str(exc))
-            return
-        if not outcome.ok:
-            self.orders_panel.hint(outcome.message)
-            return
-        if outcome.index in before:
-            self._echo(before[outcome.index].say)
-        self._after_order()
-
-    def _echo(self, say: str) -> None:
-        self.log_widget.note(
-            Content.styled("▸ " + say, ".radio--order"), Content.styled("LENA", ".radio--lena")
-        )
-
-    def _after_order(self) -> None:
-        if self.session.take_scene_entered():
-            self.app_.autosave()
-        self.orders_panel.query_one(CommandInput).value = ""
-        self.play_scene()
-
     def action_order(self, number: int) -> None:
+        """Give the order shown with `number` (a key, a click, the command palette)."""
         if self.engine.ending is not None:
             if number == 1:
                 self.action_advance()
             return
-        for view in self.engine.orders():
-            if view.number == number:
-                self.give(view)
-                return
-        count = sum(1 for v in self.engine.orders() if v.enabled)
-        self.orders_panel.hint(f"There is no order {number}; choose 1 to {count}.")
-        self.app.bell()
+        given = self.session.give(number)
+        if not given.ok:
+            self.orders_panel.hint(given.message)
+            self.app.bell()
+            return
+        self._after_order(given.say)
+
+    def give_text(self, text: str) -> None:
+        """Give an order typed on the command line."""
+        if not text.strip() or self.engine.ending is not None:
+            return
+        given = self.session.give_text(text)
+        if not given.ok:
+            self.orders_panel.hint(given.message)
+            return
+        self._after_order(given.say)
+
+    def _after_order(self, say: str) -> None:
+        log = self.log_widget
+        log.flush()  # what was still arriving is written whole before the answer
+        if say:
+            log.note(
+                Content.styled("▸ " + say, ".radio--order"), Content.styled("LENA", ".radio--lena")
+            )
+        self.orders_panel.query_one(CommandInput).value = ""
+        self.play_scene()
 
     @on(OrderItem.Chosen)
     def _clicked(self, event: OrderItem.Chosen) -> None:
         view = event.item.view
         if view is None:
             self.action_advance()
-        elif self.engine.ending is None:
-            self.give(view)
+        elif view.number is not None:
+            self.action_order(view.number)
 
     @on(Input.Submitted, "#command")
     def _typed(self, event: Input.Submitted) -> None:
@@ -283,7 +264,7 @@ class ConsoleScreen(Screen):
             log.flush()
             return
         if self.engine.ending is not None:
-            self.app_.show_ending(self.engine)
+            self.post_message(messages.Debrief())
 
     # --- other keys --------------------------------------------------------------------------
 
@@ -297,53 +278,59 @@ class ConsoleScreen(Screen):
         log.scroll_relative(y=pages * max(1, log.scrollable_content_region.height), animate=False)
 
     def action_dossier(self) -> None:
+        """The dossier, over the console."""
         from game.tui.screens.dossier import DossierScreen
 
         self.app.push_screen(DossierScreen(self.engine))
 
-    def action_glossary(self) -> None:
-        self.app_.action_glossary()
-
-    def action_help(self) -> None:
-        self.app_.action_help()
+    def action_post(self, request: str) -> None:
+        """Ask the app for something only it can do (a key bound to `post('...')`)."""
+        self.post_message(REQUESTS[request]())
 
     def action_menu(self) -> None:
-        from game.tui.screens.menu import PauseMenu, run_choice
+        """The pause menu; what is chosen there is done once it has closed."""
+        from game.tui.screens.menu import PauseMenu
 
-        self.app.push_screen(PauseMenu(), partial(run_choice, self.app_))
+        self.app.push_screen(PauseMenu(self.session.saves.available), self._menu_chosen)
 
-    def action_save(self) -> None:
-        self.app_.open_save()
-
-    def action_load(self) -> None:
-        self.app_.action_load()
-
-    def action_quicksave(self) -> None:
-        self.app_.quicksave()
-
-    def action_quickload(self) -> None:
-        self.app_.quickload()
+    def _menu_chosen(self, choice: str | None) -> None:
+        if choice == "dossier":
+            self.action_dossier()
+        elif choice in REQUESTS:
+            self.post_message(REQUESTS[choice]())
 
     def action_undo(self) -> None:
+        """Take back the last order and show the scene as it was."""
         self.log_widget.flush()
-        if self.engine.undo():
+        if self.session.undo():
             self.log_widget.note(Content.styled("— last order taken back —", ".radio--note"))
             self.play_scene()
             self.refresh_squad()
         else:
-            self.app.notify("Nothing to undo.", markup=False)
-
-    def can_undo(self) -> bool:
-        engine = self.engine
-        return engine.can_undo
+            self.notify("Nothing to undo.", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        saves = self.app_.saves.available
+        saves = self.session.saves.available
         ended = self.engine.ending is not None
-        if action in ("save", "quicksave"):
+        wanted = parameters[0] if action == "post" and parameters else action
+        if wanted in ("save", "quicksave"):
             return True if saves and not ended else None
-        if action in ("load", "quickload"):
+        if wanted in ("load", "quickload"):
             return True if saves else None
-        if action == "undo":
-            return True if self.can_undo() else None
+        if wanted == "undo":
+            return True if self.engine.can_undo else None
         return True
+
+
+REQUESTS: dict[str, type[Message]] = {
+    "save": messages.OpenSave,
+    "load": messages.OpenLoad,
+    "quicksave": messages.Quicksave,
+    "quickload": messages.Quickload,
+    "glossary": messages.OpenGlossary,
+    "settings": messages.OpenSettings,
+    "help": messages.OpenHelp,
+    "title": messages.ToTitle,
+    "quit": messages.QuitGame,
+}
+"""What the console's keys and pause menu ask the app for, by name."""

@@ -5,8 +5,6 @@ The roll call names the pilots Lena knew by name and leaves a blank where she ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.binding import Binding
 from textual.containers import Center, Vertical, VerticalScroll
@@ -16,9 +14,6 @@ from textual.widgets import Button, Footer, Static
 
 from game.engine.runtime import Engine, PilotView
 from game.tui.render import STATUS_SYMBOL
-
-if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
 
 BLANK = "_" * 14
 
@@ -52,15 +47,13 @@ class EndingScreen(Screen[None]):
         Binding("enter,escape,space", "finish", "back to title"),
     ]
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, instant: bool = False) -> None:
+        """`instant`: show the whole roll call at once, rather than name by name."""
         super().__init__()
         self.engine = engine
+        self.instant = instant
         self.roll = engine.roll_call()
         self._shown = 0
-
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self):  # noqa: ANN201
         ending = self.engine.ending
@@ -79,7 +72,7 @@ class EndingScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        if self.app_.settings.instant or not self.roll:
+        if self.instant or not self.roll:
             self._shown = len(self.roll)
             self._draw()
         else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,9 +9,6 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
-
-if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
 
 ITEMS = (
     ("resume", "Resume", "esc"),
@@ -29,19 +24,20 @@ ITEMS = (
 
 
 class PauseMenu(ModalScreen[str | None]):
-    """A list of actions; choosing one closes the menu and does it."""
+    """A list of actions; choosing one closes the menu with its id (the console then does it).
+    `saves`: whether saving is on (Save and Load are disabled without it)."""
 
     CSS_PATH = "screens.tcss"
 
     AUTO_FOCUS = "#pause-menu"
     BINDINGS = [Binding("escape", "dismiss", "resume")]
 
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, saves: bool) -> None:
+        super().__init__()
+        self.saves = saves
 
     def compose(self):  # noqa: ANN201
-        saves = self.app_.saves.available
+        saves = self.saves
         with Vertical(id="pause-box", classes="dialog"):
             yield Static(Content("PAUSED — the link holds"), classes="dialog-title")
             yield OptionList(
@@ -59,25 +55,3 @@ class PauseMenu(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-
-def run_choice(app: HandlerApp, choice: str | None) -> None:
-    """Do what was chosen in the pause menu (called once the menu has closed)."""
-    console = app.console_screen
-    if choice == "save":
-        app.open_save()
-    elif choice == "load":
-        app.action_load()
-    elif choice == "dossier" and console is not None:
-        console.action_dossier()
-    elif choice == "glossary":
-        app.action_glossary()
-    elif choice == "settings":
-        app.action_settings()
-    elif choice == "help":
-        app.action_help()
-    elif choice == "title":
-        app.keep_unsaved()
-        app.to_title()
-    elif choice == "quit":
-        app.quit_game()

@@ -1,7 +1,8 @@
 """Save (ctrl+s) and Load (l): slots with chapter, scene, date, play time and squad summary.
 
-Overwriting or deleting a save asks first. Every call goes to the app's save store; its errors
-arrive as one-line notifications.
+Overwriting or deleting a save asks first. Every call goes to the `Session`'s public methods;
+their failures (`SaveFailed`) show as one-line notifications. The load screen closes with the
+slot chosen, which the app then loads.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from game.session import SaveFailed
 from game.tui.screens.confirm import ConfirmScreen
-from game.tui.store import format_duration, format_when
+from game.tui.store import format_duration, format_when, notify_failed
 
 if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
+    from game.session import Session
 
 KIND_LABEL = {"named": "", "auto": "autosave", "quick": "quicksave"}
 
@@ -54,7 +56,7 @@ def suggest_slot(title: str) -> str:
     return slug[:40] or "save"
 
 
-class _SlotScreen(ModalScreen[None]):
+class _SlotScreen(ModalScreen[str | None]):
     """What the save and load screens share: the list of slots and deleting one."""
 
     CSS_PATH = "screens.tcss"
@@ -64,19 +66,16 @@ class _SlotScreen(ModalScreen[None]):
         Binding("delete,x", "delete", "delete"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         self.infos: list[Any] = []
-
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
 
     def _list(self) -> list[Any]:
         try:
-            return list(self.app_.saves.store.list(self.app_.story))
-        except Exception as exc:  # noqa: BLE001
-            self.app_._failed("Saves not listed", exc)
+            return self.session.list_saves()
+        except SaveFailed as exc:
+            notify_failed(self, exc)
             return []
 
     def _wanted(self, info: Any) -> bool:
@@ -107,11 +106,11 @@ class _SlotScreen(ModalScreen[None]):
             if not yes:
                 return
             try:
-                self.app_.saves.store.delete(info.slot)
-            except Exception as exc:  # noqa: BLE001
-                self.app_._failed("Delete failed", exc)
+                self.session.delete_save(info.slot)
+            except SaveFailed as exc:
+                notify_failed(self, exc)
                 return
-            self.app.notify(f"Deleted '{info.slot}'.", markup=False)
+            self.notify(f"Deleted '{info.slot}'.", markup=False)
             self.refresh_slots()
 
         self.app.push_screen(
@@ -126,8 +125,8 @@ class SaveScreen(_SlotScreen):
     AUTO_FOCUS = "#save-name"
 
     def compose(self):  # noqa: ANN201
-        session = self.app_.session
-        title = session.engine.scene.title if session is not None else "save"
+        session = self.session
+        title = session.engine.scene.title if session.playing else "save"
         with Vertical(id="save-box", classes="dialog"):
             yield Static(Content("SAVE GAME"), classes="dialog-title")
             yield Input(suggest_slot(title), placeholder="slot name", id="save-name")
@@ -155,19 +154,26 @@ class SaveScreen(_SlotScreen):
         self.save_as(str(info.slot))
 
     def save_as(self, slot: str) -> None:
+        """Save to `slot` (asking first when that would replace a save); close when saved."""
         if not slot:
-            self.app.notify("Give the save a name.", severity="warning", markup=False)
+            self.notify("Give the save a name.", severity="warning", markup=False)
             return
-        store = self.app_.saves.store
         try:
-            exists = bool(store.exists(slot))
-        except Exception as exc:  # noqa: BLE001
-            self.app_._failed("Save failed", exc)
+            exists = self.session.has_save(slot)
+        except SaveFailed as exc:
+            notify_failed(self, exc)
             return
 
         def write(yes: bool | None = True) -> None:
-            if yes and self.app_.save_game(slot):
-                self.dismiss()
+            if not yes:
+                return
+            try:
+                info = self.session.save(slot)
+            except SaveFailed as exc:
+                notify_failed(self, exc)
+                return
+            self.notify(f"Saved to '{info.slot}'.", title="Saved", markup=False)
+            self.dismiss()
 
         if exists:
             self.app.push_screen(ConfirmScreen(f"Overwrite the save '{slot}'?", "Overwrite"), write)
@@ -192,6 +198,4 @@ class LoadScreen(_SlotScreen):
 
     @on(OptionList.OptionSelected, "#load-slots")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        info = self.infos[event.option_index]
-        self.dismiss()
-        self.app_.load_game(str(info.slot))
+        self.dismiss(str(self.infos[event.option_index].slot))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,17 +10,16 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from game.tui.config import SPEED_LABELS, TEXT_SPEEDS
-
-if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
+from game.tui.config import SPEED_LABELS, TEXT_SPEEDS, Settings
+from game.tui.messages import SettingsChanged
 
 ROWS = ("speed", "motion", "theme", "done")
 LABELS = {"speed": "Text speed", "motion": "Reduced motion", "theme": "Theme", "done": "Done"}
 
 
 class SettingsScreen(ModalScreen[None]):
-    """Up/down picks a setting; left/right (or Enter, or a click) changes it."""
+    """Up/down picks a setting; left/right (or Enter, or a click) changes it. Each change is
+    posted as `SettingsChanged`; `theme_names` are the themes to cycle through."""
 
     CSS_PATH = "screens.tcss"
 
@@ -33,9 +30,10 @@ class SettingsScreen(ModalScreen[None]):
         Binding("right", "change(1)", "next", show=False),
     ]
 
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, settings: Settings, theme_names: list[str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.theme_names = theme_names
 
     def compose(self):  # noqa: ANN201
         with Vertical(id="settings-box", classes="dialog"):
@@ -47,7 +45,7 @@ class SettingsScreen(ModalScreen[None]):
             )
 
     def _value(self, row: str) -> str:
-        settings = self.app_.settings
+        settings = self.settings
         if row == "speed":
             return SPEED_LABELS[settings.text_speed]
         if row == "motion":
@@ -88,8 +86,7 @@ class SettingsScreen(ModalScreen[None]):
         if options.highlighted is None:
             return
         row = ROWS[options.highlighted]
-        app = self.app_
-        settings = app.settings
+        settings = self.settings
         if row == "speed":
             speeds = list(TEXT_SPEEDS)
             speed = speeds[(speeds.index(settings.text_speed) + step) % len(speeds)]
@@ -97,12 +94,13 @@ class SettingsScreen(ModalScreen[None]):
         elif row == "motion":
             settings = settings.with_changes(reduced_motion=not settings.reduced_motion)
         elif row == "theme":
-            names = app.theme_names()
+            names = self.theme_names
             current = names.index(settings.theme) if settings.theme in names else 0
             settings = settings.with_changes(theme=names[(current + step) % len(names)])
         else:
             return
-        app.apply_settings(settings)
+        self.settings = settings
+        self.post_message(SettingsChanged(settings))
         self._redraw()
 
     @on(OptionList.OptionSelected, "#settings-list")

@@ -8,18 +8,28 @@ from textual import on
 from textual.binding import Binding
 from textual.containers import Center
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from game.paths import assets_dir
+from game.session import SaveFailed
+from game.tui import messages
 from game.tui.store import format_duration
 
 if TYPE_CHECKING:
-    from game.tui.app import HandlerApp
+    from game.session import Session
 
 FALLBACK_ART = "HANDLER ONE"
 KEYS_HINT = "↑↓ enter choose · ? help · g glossary · ^p palette · ^q quit"
+CHOICES: dict[str, type[Message]] = {
+    "new": messages.NewGame,
+    "continue": messages.ContinueGame,
+    "load": messages.OpenLoad,
+    "settings": messages.OpenSettings,
+    "quit": messages.QuitGame,
+}
 MENU = (
     ("new", "New game", "n"),
     ("continue", "Continue", "c"),
@@ -42,7 +52,7 @@ def title_art() -> str:
 
 
 class TitleScreen(Screen):
-    """The first screen."""
+    """The first screen. Its choices are messages to the app (`game.tui.messages`)."""
 
     AUTO_FOCUS = "#menu"
     BINDINGS = [
@@ -55,23 +65,22 @@ class TitleScreen(Screen):
         Binding("question_mark,f1", "app.help", "help", key_display="?"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
+        self.session = session
         # The newest game in progress, read once per showing of the title: the menu, its
         # detail line and the `c` binding's check all ask, and each read opens every save.
         self._latest_save: Any | None = None
         self._composed = False  # the first resume follows compose, which read the saves
-
-    @property
-    def app_(self) -> HandlerApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self):  # noqa: ANN201
         self._latest_save = self._read_latest()
         self._composed = True
         yield Static(Content(title_art()), id="title-art")
         yield Static(
-            Content(f"“{self.app_.story.title}” — you are the Handler. The radio is all you have."),
+            Content(
+                f"“{self.session.story.title}” — you are the Handler. The radio is all you have."
+            ),
             id="title-tagline",
         )
         with Center():
@@ -84,7 +93,7 @@ class TitleScreen(Screen):
 
     def _options(self) -> list[Option]:
         continue_ok = self._latest_save is not None
-        saves_ok = self.app_.saves.available
+        saves_ok = self.session.saves.available
         options = []
         for key, label, letter in MENU:
             prompt = Content.assemble((label.ljust(12), ""), (letter, "dim"))
@@ -94,8 +103,8 @@ class TitleScreen(Screen):
 
     def _read_latest(self) -> Any | None:
         try:
-            return self.app_.latest_save()
-        except Exception:  # noqa: BLE001
+            return self.session.latest()
+        except SaveFailed:
             return None
 
     def on_screen_resume(self) -> None:
@@ -126,8 +135,8 @@ class TitleScreen(Screen):
                 f"Continue: Chapter {latest.chapter} · {latest.scene_title} · "
                 f"{format_duration(latest.play_seconds)} played"
             )
-        if not self.app_.saves.available:
-            return Content(self.app_.saves.reason)
+        if not self.session.saves.available:
+            return Content(self.session.saves.reason)
         return Content("")
 
     @on(OptionList.OptionSelected, "#menu")
@@ -139,19 +148,11 @@ class TitleScreen(Screen):
         if action == "choose" and parameters:
             if parameters[0] == "continue" and self._latest_save is None:
                 return None
-            if parameters[0] == "load" and not self.app_.saves.available:
+            if parameters[0] == "load" and not self.session.saves.available:
                 return None
         return True
 
     def action_choose(self, key: str) -> None:
-        app = self.app_
-        if key == "new":
-            app.new_game()
-        elif key == "continue":
-            app.action_continue()
-        elif key == "load":
-            app.action_load()
-        elif key == "settings":
-            app.action_settings()
-        elif key == "quit":
-            app.exit(0)
+        message = CHOICES.get(key)
+        if message is not None:
+            self.post_message(message())

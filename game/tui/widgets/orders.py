@@ -63,16 +63,18 @@ class OrderItem(Horizontal):
 
 
 class CommandInput(Input):
-    """The typed command line. Tab completes the word being typed from the scene's words."""
+    """The typed command line. Tab completes the word being typed with `completer`, which
+    gives the order words that start with a prefix (the console passes `Session.completions`,
+    which always asks the game being played)."""
 
     BINDINGS = [
         Binding("tab", "complete", "Complete", show=False),
         Binding("escape", "leave", "Back to orders", show=False),
     ]
 
-    def __init__(self, complete: Callable[[str], list[str]], **kwargs: object) -> None:
+    def __init__(self, completer: Callable[[str], list[str]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._complete = complete
+        self.completer = completer
 
     class Hint(Message):
         """Something to tell the player under the command line."""
@@ -85,7 +87,7 @@ class CommandInput(Input):
         value = self.value
         head, _, word = value.rpartition(" ")
         prefix = f"{head} " if head else ""
-        words = self._complete(word)
+        words = self.completer(word)
         if not words:
             shown = f"no order word starts with '{word}'" if word else "no orders take words here"
             self.post_message(self.Hint(shown))
@@ -113,16 +115,16 @@ def _common_prefix(words: Sequence[str]) -> str:
 
 
 class OrdersPanel(Vertical):
-    """The orders and the command line beneath them."""
+    """The orders and the command line beneath them; `completer` goes to the command line."""
 
-    def __init__(self, complete: Callable[[str], list[str]], **kwargs: object) -> None:
+    def __init__(self, completer: Callable[[str], list[str]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._complete = complete
+        self.completer = completer
 
     def compose(self):  # noqa: ANN201
         yield Vertical(id="order-list")
         yield CommandInput(
-            self._complete,
+            self.completer,
             placeholder="type an order · Tab completes",
             id="command",
             select_on_focus=False,

@@ -1,0 +1,428 @@
+"""One game session: the game being played, its saves and its clock, for both front ends.
+
+The console (`game.tui`) and line mode (`game.plain`) each hold one `Session`. They render what
+it holds and hand it what the player typed; everything else happens here: starting a new game
+(the one place a new game's seed is drawn), loading and Continue, giving an order by number or by
+text, undo, quicksave and quickload, named saves, autosaving, knowing whether the game differs
+from its last save, the play clock, and keeping the game when the player leaves or a signal
+stops it. The engine (`game.engine.runtime.Engine`) decides everything about the story; the
+save store (`game.engine.saves.SaveStore`) writes and reads the files. Nothing here imports a
+front end or Textual.
+
+The autosave policy
+-------------------
+- Every order the game carries out is autosaved straight after it: the order that enters a
+  scene, each round of an engagement, and the one that reaches an ending. A new game is
+  autosaved at its first scene. So a game killed at any moment, even by SIGKILL, resumes where
+  its last order left it.
+- Autosaves fill the ring `auto-1` to `auto-10`, each over the oldest. When the game stands in
+  the same machine state (the scene, and the round inside an engagement) as the previous
+  autosave, the new autosave replaces that one rather than taking another slot: an undo or a
+  quickload followed by the same order leaves one autosave of the scene it leads to, not two.
+- Undo, quickload, load and Continue write nothing: what they bring back is already saved, or
+  (after an undo) one order behind the last autosave.
+- Leaving a game (quitting, returning to the title, the end of line mode's input, a stop
+  signal) autosaves it when it differs from its last save, as after an undo, so Continue finds
+  it exactly as it was left. An ended game is not saved again.
+- A failed autosave never stops the game: the front end is told through `Session.report`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from game.stopping import Stop
+
+if TYPE_CHECKING:
+    # The runtime and the save store load with the first game or save, not before the title.
+    from game.engine.conditions import Value
+    from game.engine.model import Story
+    from game.engine.runtime import Engine, Outcome
+    from game.engine.saves import Loaded, SaveInfo, SaveStore
+
+SEEDS = (1, 2**31)
+"""New games draw their seed from this range (low inclusive, high exclusive)."""
+
+
+def draw_seed(seed: int | None = None) -> int:
+    """The seed of a new game: `seed` when one was given (`--seed`), else a fresh random one."""
+    if seed is not None:
+        return seed
+    return random.SystemRandom().randrange(*SEEDS)
+
+
+class NoGame(RuntimeError):
+    """The session was asked about its game while none is being played."""
+
+
+class SaveFailed(Exception):
+    """A save, load, listing or deletion did not work. `what` names the attempt ('Load failed');
+    `str(e)` is one line saying why."""
+
+    def __init__(self, what: str, text: str) -> None:
+        super().__init__(text)
+        self.what = what
+
+
+@dataclass(frozen=True)
+class SaveAccess:
+    """The save store in use, or None with the one-line reason saving is off. `error_type` is
+    the store's own error, whose text is shown as it is (others get their type's name too)."""
+
+    store: SaveStore | None
+    reason: str = ""
+    error_type: type[BaseException] = Exception
+
+    @property
+    def available(self) -> bool:
+        """Whether there is a store to save to."""
+        return self.store is not None
+
+
+NO_SAVES = SaveAccess(None, "saving is off in this game")
+
+
+def open_saves(save_dir: str | None) -> SaveAccess:
+    """The save folder (`SaveStore.resolve`: `--save-dir`, the environment, the user data
+    folder), or why saving is unavailable."""
+    try:
+        from game.engine import saves
+    except Exception as exc:  # noqa: BLE001 - any failure here only turns saving off
+        return SaveAccess(None, f"saving is not available in this build ({type(exc).__name__})")
+    try:
+        store = saves.SaveStore.resolve(save_dir)
+    except Exception as exc:  # noqa: BLE001
+        return SaveAccess(None, f"saves unavailable: {exc}", saves.SaveError)
+    return SaveAccess(store, "", saves.SaveError)
+
+
+@dataclass(frozen=True)
+class Given:
+    """What became of an order: given (`say` is its text as shown), or not and why."""
+
+    ok: bool
+    message: str = ""
+    say: str = ""
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A saved game now being played: its slot, and the store's note for the player (the story
+    changed since, an interrupted save was recovered...) or None."""
+
+    slot: str
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class _Autosave:
+    """The newest autosave this session knows of, and the machine state it holds."""
+
+    slot: str
+    state: str
+    saved_at: str
+    orders: int
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """Seconds played: what the save said, plus the time since this session took the game up."""
+
+    base: float = 0.0
+    since: float = field(default_factory=time.monotonic)
+
+    def seconds(self) -> float:
+        return self.base + (time.monotonic() - self.since)
+
+
+class Session:
+    """The game a player is playing (or none, on the title) and everything around it.
+
+    `story` is the story new games start in; `saves` where they are saved. `seed`, `warp` and
+    `sets` shape every new game (`--seed`; `--warp` and `--set` for authors). `report(what, why)`
+    is told when an autosave fails.
+    """
+
+    def __init__(
+        self,
+        story: Story,
+        saves: SaveAccess = NO_SAVES,
+        *,
+        seed: int | None = None,
+        warp: str | None = None,
+        sets: Mapping[str, Value] | None = None,
+        report: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.story = story
+        self.saves = saves
+        self.seed = seed
+        self.warp = warp
+        self.sets = dict(sets or {})
+        self.report = report
+        self._engine: Engine | None = None
+        self._clock = _Clock()
+        self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
+        self._last_auto: _Autosave | None = None
+
+    # --- the game ------------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        """Whether a game is being played."""
+        return self._engine is not None
+
+    @property
+    def engine(self) -> Engine:
+        """The game being played (raises `NoGame` when there is none)."""
+        if self._engine is None:
+            raise NoGame("no game is being played")
+        return self._engine
+
+    @property
+    def play_seconds(self) -> float:
+        """Seconds played in this game, across saves (0 when no game is being played)."""
+        return self._clock.seconds() if self._engine is not None else 0.0
+
+    def new_game(self) -> Engine:
+        """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene."""
+        from game.engine.runtime import Engine
+
+        engine = Engine.new(self.story, draw_seed(self.seed), warp=self.warp, sets=self.sets)
+        self.begin(engine)
+        self.autosave()
+        return engine
+
+    def begin(self, engine: Engine, play_seconds: float = 0.0, *, saved: bool = False) -> None:
+        """Play `engine` from here, its clock at `play_seconds`. `saved`: the game is as its
+        last save holds it (a load), so leaving it now writes nothing."""
+        self._engine = engine
+        self._clock = _Clock(float(play_seconds))
+        self._saved_log = list(engine.state.log) if saved else None
+
+    def close(self) -> SaveInfo | None:
+        """Leave the game (quit, back to the title), keeping it as it was left: the autosave
+        made, if one was needed."""
+        kept = self.keep_unsaved()
+        self._engine = None
+        return kept
+
+    def stop(self, signum: int) -> Stop:
+        """A stop signal came: leave the game as `close` does; what to report and exit with."""
+        kept = self.close()
+        return Stop(signum, kept.slot if kept is not None else None)
+
+    def reload(self, story: Story) -> str | None:
+        """Carry the game over to a new version of its story (`--dev`); new games start in it
+        too. Returns the note for the player (see `game.engine.reload`), or None."""
+        self.story = story
+        if self._engine is None:
+            return None
+        from game.engine.reload import reload
+
+        self._engine, message = reload(self._engine, story)
+        return message
+
+    # --- orders --------------------------------------------------------------------------------
+
+    def give(self, number: int) -> Given:
+        """Give the order shown with `number`, and autosave the game it leads to."""
+        return self._give(lambda engine: engine.choose_number(number))
+
+    def give_text(self, text: str) -> Given:
+        """Give the order the player typed (its number, or its words; prefixes work)."""
+        return self._give(lambda engine: engine.choose_text(text))
+
+    def _give(self, choose: Callable[[Engine], Outcome]) -> Given:
+        from game.engine.runtime import DeadEnd, GameOver
+
+        engine = self.engine
+        says = {view.index: view.say for view in engine.orders()}
+        try:
+            outcome = choose(engine)
+        except (ValueError, DeadEnd, GameOver) as exc:
+            return Given(False, str(exc))
+        if not outcome.ok:
+            return Given(False, outcome.message)
+        self.autosave()
+        return Given(True, say=says.get(outcome.index, ""))
+
+    def undo(self) -> bool:
+        """Take back the last order; False when there is none. Writes no save."""
+        return self.engine.undo()
+
+    def completions(self, prefix: str) -> list[str]:
+        """Command words of the orders open now that start with `prefix`."""
+        return self._engine.completions(prefix) if self._engine is not None else []
+
+    # --- saving --------------------------------------------------------------------------------
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the game differs from its last save (orders given or taken back since), in a
+        game still going on."""
+        engine = self._engine
+        if engine is None or engine.ending is not None:
+            return False
+        return list(engine.state.log) != self._saved_log
+
+    def keep_unsaved(self) -> SaveInfo | None:
+        """Autosave if the game differs from its last save; the autosave made, or None."""
+        return self.autosave() if self.unsaved else None
+
+    def autosave(self) -> SaveInfo | None:
+        """Autosave now, by the policy in this module's docstring; the save made, or None (no
+        game, saving off, or a failure, which goes to `report` and never stops the game)."""
+        engine, store = self._engine, self.saves.store
+        if engine is None or store is None:
+            return None
+        try:
+            info = store.autosave(engine, self.play_seconds)
+        except Exception as exc:  # noqa: BLE001 - a failed autosave must not stop the game
+            if self.report is not None:
+                self.report("Autosave failed", self._why(exc))
+            return None
+        self._saved_log = list(engine.state.log)
+        previous = self._last_auto
+        self._last_auto = _Autosave(info.slot, engine.state.scene, info.saved_at, info.orders)
+        if previous is not None and previous.state == engine.state.scene:
+            self._retire(previous, info.slot)
+        return info
+
+    def _retire(self, previous: _Autosave, kept: str) -> None:
+        """Delete the previous autosave, now that a newer one holds the same machine state, if
+        its slot still holds what this session wrote there. Writing first and deleting after
+        means a crash in between leaves two copies, never none; best effort either way."""
+        store = self.saves.store
+        if store is None or previous.slot == kept:
+            return
+        try:
+            there = store.info(previous.slot)
+            if (there.saved_at, there.orders, there.kind) == (
+                previous.saved_at,
+                previous.orders,
+                "auto",
+            ):
+                store.delete(previous.slot)
+        except Exception:  # noqa: BLE001 - a duplicate left behind is harmless
+            pass
+
+    def save(self, slot: str) -> SaveInfo:
+        """Save to a named slot (replacing what it held); raises `SaveFailed`."""
+        store = self._store("Save failed")
+        try:
+            info = store.save(slot, self.engine, self.play_seconds)
+        except Exception as exc:  # noqa: BLE001 - every failure is one line for the player
+            raise SaveFailed("Save failed", self._why(exc)) from None
+        self._saved_log = list(self.engine.state.log)
+        return info
+
+    def quicksave(self) -> SaveInfo:
+        """Save to the quicksave slot; raises `SaveFailed`."""
+        store = self._store("Quicksave failed")
+        try:
+            info = store.quicksave(self.engine, self.play_seconds)
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Quicksave failed", self._why(exc)) from None
+        self._saved_log = list(self.engine.state.log)
+        return info
+
+    def has_save(self, slot: str) -> bool:
+        """Whether `slot` holds a save; raises `SaveFailed` (a bad name, say)."""
+        store = self._store("Save failed")
+        try:
+            return bool(store.exists(slot))
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Save failed", self._why(exc)) from None
+
+    def list_saves(self) -> list[SaveInfo]:
+        """This story's saves, newest first; raises `SaveFailed`."""
+        store = self._store("Saves not listed")
+        try:
+            return list(store.list(self.story))
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Saves not listed", self._why(exc)) from None
+
+    def save_problems(self) -> list[str]:
+        """One line per save file the last listing could not read."""
+        store = self.saves.store
+        problems = getattr(store, "list_problems", None)
+        return list(problems()) if problems is not None else []
+
+    @property
+    def save_folder(self) -> str | None:
+        """Where saves go, for telling the player (None when saving is off)."""
+        directory = getattr(self.saves.store, "directory", None)
+        return str(directory) if directory is not None else None
+
+    def delete_save(self, slot: str) -> None:
+        """Delete a save; raises `SaveFailed`."""
+        store = self._store("Delete failed")
+        try:
+            store.delete(slot)
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Delete failed", self._why(exc)) from None
+
+    def latest(self) -> SaveInfo | None:
+        """The newest save of a game still going on (what Continue loads), or None; raises
+        `SaveFailed`."""
+        if not self.saves.available:
+            return None
+        for info in self.list_saves():
+            if info.ending is None:
+                return info
+        return None
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def load(self, slot: str) -> Resumed:
+        """Play the game saved in `slot`; raises `SaveFailed`."""
+        store = self._store("Load failed")
+        try:
+            loaded = store.load(slot, self.story)
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Load failed", self._why(exc)) from None
+        return self._resume(loaded, slot)
+
+    def quickload(self) -> Resumed:
+        """Play the quicksave; raises `SaveFailed`."""
+        store = self._store("Quickload failed")
+        try:
+            loaded = store.quickload(self.story)
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Quickload failed", self._why(exc)) from None
+        return self._resume(loaded, "quick")
+
+    def continue_game(self) -> Resumed | None:
+        """Play the newest save of a game still going on; None when there is none. Raises
+        `SaveFailed`."""
+        try:
+            latest = self.latest()
+        except SaveFailed as exc:
+            raise SaveFailed("Continue failed", str(exc)) from None
+        return self.load(latest.slot) if latest is not None else None
+
+    def _resume(self, loaded: Loaded, slot: str) -> Resumed:
+        info = loaded.info
+        self.begin(loaded.engine, info.play_seconds if info is not None else 0.0, saved=True)
+        if info is not None and info.kind == "auto":
+            # Continue after a kill, then undo and the same order: that replaces this autosave.
+            state = loaded.engine.state.scene
+            self._last_auto = _Autosave(info.slot, state, info.saved_at, info.orders)
+        return Resumed(info.slot if info is not None else slot, loaded.message)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _store(self, what: str) -> Any:
+        if self.saves.store is None:
+            raise SaveFailed(what, self.saves.reason)
+        return self.saves.store
+
+    def _why(self, exc: BaseException) -> str:
+        """One line for a failure: the store's own errors as written, others with their type."""
+        if isinstance(exc, self.saves.error_type) and str(exc):
+            return str(exc)
+        return f"{type(exc).__name__}: {exc}"
