@@ -51,10 +51,13 @@ def test_hidden_and_disabled_orders(story) -> None:
 
 def test_the_guard_blocks_an_order_even_when_triggered_directly(story) -> None:
     engine = Engine.new(story, 1)
+    before = engine.state.to_dict()
     # Trigger 'order_2' (the ledger) on the machine itself: its condition is the guard.
-    engine._pending = (2, 0)
-    assert engine.machine.events["order_2"].trigger(engine._cursor) is False
-    assert engine.state.scene == "first_contact"
+    assert engine.machine.events["order_2"].trigger(engine) is False
+    assert engine.state.to_dict() == before
+    # The same trigger for an available order moves the game, as choose() would.
+    assert engine.machine.events["order_0"].trigger(engine) is True
+    assert engine.state.scene == "fight" and engine.state.log == [("first_contact", 0)]
 
 
 def test_effects_learn_reveal_deduce_and_clamp(story) -> None:
@@ -139,7 +142,7 @@ def test_undo_restores_everything(story) -> None:
     assert engine.state.to_dict() == before
     assert (
         engine.state.scene == "first_contact"
-        and engine.machine.get_model_state(engine._cursor).name == "first_contact"
+        and engine.machine.get_model_state(engine).name == "first_contact"
     )
     assert not engine.undo()
 
