@@ -1,7 +1,9 @@
 """The game state: small, plain and serialisable — everything a save needs.
 
-The story machine owns *where* the player is; `scene` here is the machine's state name, written
-by the machine on every transition and read back with `set_state` when a save is restored.
+`scene` is where the player stands, stored here and nowhere else: it is the story machine's
+state name, and the machine reads and writes it as its model's `position` (the engine's
+`position` is this field). Putting a state in place (a loaded save, an undo snapshot) is
+therefore all it takes to move the machine.
 """
 
 from __future__ import annotations
