@@ -3,8 +3,7 @@
 - `radio()` is rendered once per moment of a game: asked again it answers from its cache, and
   an order, an undo, a restore (a load) or a new game makes it render afresh.
 - `orders()` reuses its views for the same scene and the same orders enabled.
-- Engines of one story share their machine's transitions: games on one story never see each
-  other's state.
+- Engines of one story share its machine: games on one story never see each other's state.
 - Undo snapshots keep only the length of the order log; undoing restores the game exactly.
 - Static (garble) is computed faster but exactly as the rule says.
 """
@@ -212,7 +211,7 @@ def test_undo_walks_back_through_every_snapshot_exactly() -> None:
             assert engine.undo()
             history.pop()
             assert engine.state.to_dict() == history[-1]
-            assert engine.machine.get_model_state(engine._cursor).name == engine.state.scene
+            assert engine.machine.get_model_state(engine).name == engine.state.scene
 
 
 def test_undo_snapshots_do_not_copy_the_log() -> None:

@@ -151,15 +151,17 @@ def test_state_key_ignores_the_log_the_aftermath_and_the_draws() -> None:
 
 
 def test_engine_errors_are_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    story = load_story(MINI)
-    original = Engine._resolve_round
+    from game.engine import machine
 
-    def broken(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    story = load_story(MINI)
+    original = machine.resolve_round
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Engine, "_resolve_round", broken)
+    monkeypatch.setattr(machine, "resolve_round", broken)
     report = random_playtest(story, runs=10, seed=0)
-    monkeypatch.setattr(Engine, "_resolve_round", original)
+    monkeypatch.setattr(machine, "resolve_round", original)
     assert report.failed
     assert report.errors[0].kind == "error"
     assert "RuntimeError: boom" in report.errors[0].message

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from transitions import Machine
+from transitions.core import EventData
 
 from game.engine.loader import load_story
 from game.engine.runtime import DeadEnd, Engine, GameOver
+from game.engine.state import GameState
 from tests.conftest import MINI, write
 
 
@@ -51,10 +56,13 @@ def test_hidden_and_disabled_orders(story) -> None:
 
 def test_the_guard_blocks_an_order_even_when_triggered_directly(story) -> None:
     engine = Engine.new(story, 1)
+    before = engine.state.to_dict()
     # Trigger 'order_2' (the ledger) on the machine itself: its condition is the guard.
-    engine._pending = (2, 0)
-    assert engine.machine.events["order_2"].trigger(engine._cursor) is False
-    assert engine.state.scene == "first_contact"
+    assert engine.machine.events["order_2"].trigger(engine) is False
+    assert engine.state.to_dict() == before
+    # The same trigger for an available order moves the game, as choose() would.
+    assert engine.machine.events["order_0"].trigger(engine) is True
+    assert engine.state.scene == "fight" and engine.state.log == [("first_contact", 0)]
 
 
 def test_effects_learn_reveal_deduce_and_clamp(story) -> None:
@@ -139,7 +147,7 @@ def test_undo_restores_everything(story) -> None:
     assert engine.state.to_dict() == before
     assert (
         engine.state.scene == "first_contact"
-        and engine.machine.get_model_state(engine._cursor).name == "first_contact"
+        and engine.machine.get_model_state(engine).name == "first_contact"
     )
     assert not engine.undo()
 
@@ -340,3 +348,229 @@ def test_what_front_ends_ask_after_a_load(story) -> None:
     loaded.add_listener(listener)
     loaded.add_listener(listener)
     assert loaded.listeners == (listener,)
+
+
+# --- the machine decides ------------------------------------------------------------------------
+
+FORK_MANIFEST = """
+id: fork
+title: Fork
+start: a
+variables:
+  - {name: x, type: int, default: 0, min: 0, max: 9}
+  - {name: armed, type: bool, default: false}
+pilots:
+  - {id: longshot, callsign: Longshot, name: Tamsin Oare}
+endings:
+  - {id: e_w1, title: W1}
+  - {id: e_u1, title: U1}
+  - {id: e_w2, title: W2}
+  - {id: e_w3, title: W3}
+  - {id: e_u2, title: U2}
+"""
+
+FORK_SCENES = """
+chapter: 1
+scenes:
+  - id: a
+    title: A
+    orders:
+      - say: Fork
+        if: x < 9
+        effects: {add: {x: 1}}
+        goto:
+          - {if: x >= 2, weight: 2, goto: w1}
+          - {if: x >= 4, goto: u1}
+          - {if: x >= 3, weight: 3, goto: w2}
+          - {if: x == 5, weight: 1, goto: w3}
+          - goto: u2
+      - say: Nowhere
+        goto: [{if: x > 100, goto: u1}]
+      - say: Hidden
+        if: armed
+        goto: u1
+      - say: Straight
+        goto: u2
+  - {id: w1, title: W1, ending: e_w1}
+  - {id: u1, title: U1, ending: e_u1}
+  - {id: w2, title: W2, ending: e_w2}
+  - {id: w3, title: W3, ending: e_w3}
+  - {id: u2, title: U2, ending: e_u2}
+"""
+
+# The fork's branches as the story writes them: (condition on x after the order, weight, goto).
+FORK_BRANCHES = (
+    (lambda x: x >= 2, 2, "w1"),
+    (lambda x: x >= 4, None, "u1"),
+    (lambda x: x >= 3, 3, "w2"),
+    (lambda x: x == 5, 1, "w3"),
+    (lambda x: True, None, "u2"),
+)
+
+
+@pytest.fixture(scope="module")
+def fork(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("fork")
+    write(root / "story.yaml", FORK_MANIFEST)
+    write(root / "s.yaml", FORK_SCENES)
+    return load_story(root)
+
+
+def reference_pick(x: int, draw: float) -> tuple[str, bool]:
+    """The story's rule, written out plainly: drop branches whose condition fails; among the
+    weighted ones left, the draw picks by weight; with none left, the first eligible one.
+    Returns where it goes and whether chance was drawn."""
+    eligible = [(weight, goto) for holds, weight, goto in FORK_BRANCHES if holds(x)]
+    weighted = [(weight, goto) for weight, goto in eligible if weight is not None]
+    if not weighted:
+        return eligible[0][1], False
+    roll = draw * sum(weight for weight, _ in weighted)
+    for weight, goto in weighted:
+        roll -= weight
+        if roll < 0:
+            return goto, True
+    return weighted[-1][1], True
+
+
+def test_each_branch_is_a_transition_guarded_by_the_storys_conditions(fork) -> None:
+    engine = Engine.new(fork, 1)
+    transitions = engine.machine.get_transitions("order_0", source="a")
+    assert [t.dest for t in transitions] == ["w1", "u1", "w2", "w3", "u2"]
+    guards = [[c.func for c in t.conditions] for t in transitions]
+    kinds = [[type(g).__name__ for g in gs] for gs in guards]
+    assert kinds == [
+        ["OrderHolds", "BranchHolds", "RollFalls"],
+        ["OrderHolds", "BranchHolds", "NoRoll"],
+        ["OrderHolds", "BranchHolds", "RollFalls"],
+        ["OrderHolds", "BranchHolds", "RollFalls"],
+        ["OrderHolds", "NoRoll"],
+    ]
+    assert {gs[0].condition.source for gs in guards} == {"x < 9"}
+    assert [gs[1].condition.source for gs in guards[:4]] == ["x >= 2", "x >= 4", "x >= 3", "x == 5"]
+    [nowhere] = engine.machine.get_transitions("order_1", source="a")
+    assert [repr(c.func) for c in nowhere.conditions] == ["BranchHolds('x > 100')"]
+    [hidden] = engine.machine.get_transitions("order_2", source="a")
+    assert [repr(c.func) for c in hidden.conditions] == ["OrderHolds('armed')"]
+    # A plain goto carries no guard at all; every transition's callback takes its branch.
+    [straight] = engine.machine.get_transitions("order_3", source="a")
+    assert straight.conditions == [] and straight.dest == "u2"
+    assert [type(t.before[0]).__name__ for t in transitions] == ["TakeBranch"] * 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.integers(0, 8), seed=st.integers(0, 10_000))
+def test_the_machine_takes_the_branch_the_storys_rule_picks(fork, x: int, seed: int) -> None:
+    engine = Engine.new(fork, seed, sets={"x": x})
+    draw = engine.state.copy().draw()  # the draw the order would make, if chance is asked
+    draws = engine.state.draws
+    goto, drew = reference_pick(x + 1, draw)  # branches see the order's own effect (x + 1)
+    # Each transition's guards decide on their own: asked one by one after `prepare`, at most
+    # one weighted branch passes, and the first that passes is the rule's pick.
+    machine = engine.machine
+    event = EventData(machine.get_state("a"), machine.events["order_0"], machine, engine, (), {})
+    for callback in machine.prepare_event:
+        callback(event)
+    passing = [
+        t.dest
+        for t in machine.get_transitions("order_0", source="a")
+        if all(c.check(event) for c in t.conditions)
+    ]
+    assert passing[0] == goto
+    assert len([d for d in passing if d.startswith("w")]) <= 1
+    assert engine.state.draws == draws  # asking changed nothing
+    engine.choose(0)
+    assert engine.state.scene == goto
+    assert engine.state.draws == draws + drew
+
+
+def test_chance_reaches_every_weighted_branch_and_never_the_unweighted_beside_them(fork) -> None:
+    # x = 4 after the order: w1 (2) and w2 (3) are eligible and weighted; u1 holds but waits.
+    reached = {}
+    for seed in range(200):
+        engine = Engine.new(fork, seed, sets={"x": 3})
+        engine.choose(0)
+        reached[engine.state.scene] = reached.get(engine.state.scene, 0) + 1
+    assert set(reached) == {"w1", "w2"}
+    assert 40 <= reached["w1"] <= 120  # 2 in 5
+
+
+def test_with_no_weighted_branch_eligible_the_first_eligible_one_is_taken(fork) -> None:
+    for seed in range(20):
+        engine = Engine.new(fork, seed, sets={"x": 0})  # x = 1: only the last branch holds
+        engine.choose(0)
+        assert engine.state.scene == "u2" and engine.state.draws == 0
+
+
+def test_an_unavailable_order_and_a_dead_end_leave_the_game_as_it_was(fork) -> None:
+    engine = Engine.new(fork, 3, sets={"x": 9})
+    before = engine.state.to_dict()
+    assert not engine.may_choose(0) and not engine.may_choose(1) and not engine.may_choose(2)
+    with pytest.raises(ValueError):
+        engine.choose(0)  # x < 9 fails
+    with pytest.raises(DeadEnd):
+        engine.choose(1)  # no branch holds
+    with pytest.raises(ValueError):
+        engine.choose(2)  # hidden
+    with pytest.raises(ValueError):
+        engine.choose(4)  # no such order
+    assert not engine.may_choose(4) and engine.may_choose(3)
+    assert engine.state.to_dict() == before and not engine.can_undo
+
+
+def test_may_choose_asks_the_machine_and_changes_nothing_not_even_the_draws(story) -> None:
+    engine = Engine.new(story, 5)
+    engine.choose_text("report")  # into the engagement: every order there draws for hits
+    before = engine.state.to_dict()
+    assert all(engine.may_choose(i) for i in range(len(story.orders_at(engine.state.scene))))
+    assert engine.state.to_dict() == before
+    engine.choose(0)
+    assert engine.state.draws > before["draws"]  # the real order did draw
+
+
+def test_may_choose_agrees_with_choose_through_whole_games() -> None:
+    from game.paths import scenes_dir
+
+    shipped = load_story(scenes_dir())
+    for seed in range(8):
+        engine = Engine.new(shipped, seed)
+        chooser = random.Random(seed)
+        while engine.ending is None and len(engine.state.log) < 200:
+            before = engine.state.to_dict()
+            count = len(shipped.orders_at(engine.state.scene))
+            for index in range(count + 1):
+                probe = Engine(shipped, engine.state.copy())
+                try:
+                    probe.choose(index)
+                    moved = True
+                except (ValueError, DeadEnd):
+                    moved = False
+                assert engine.may_choose(index) is moved
+            assert engine.state.to_dict() == before
+            engine.choose(chooser.choice([v for v in engine.orders() if v.enabled]).index)
+
+
+def test_where_the_game_stands_is_stored_once(fork) -> None:
+    engine = Engine.new(fork, 1, sets={"x": 3})
+    # No side channel carries an order's arguments between calls; the machine holds no game.
+    assert not set(vars(engine)) & {"_pending", "_order", "_before", "_cursor"}
+    assert engine.machine.models == []
+    assert engine.position == engine.state.scene == "a"
+    elsewhere = Engine.new(fork, 2, sets={"x": 3})
+    elsewhere.choose(0)
+    # Putting a state in place moves the machine: no copy of the position to keep in step.
+    engine.state = GameState.from_dict(elsewhere.state.to_dict())
+    assert engine.machine.get_model_state(engine).name == elsewhere.state.scene
+    engine.position = "u2"
+    assert engine.state.scene == "u2"
+
+
+def test_one_machine_per_story_and_it_keeps_no_game_alive(fork) -> None:
+    import gc
+    import weakref
+
+    first, second = Engine.new(fork, 1), Engine.new(fork, 2)
+    assert first.machine is second.machine
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None

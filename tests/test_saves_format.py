@@ -254,13 +254,6 @@ def test_a_copy_is_equal_and_shares_no_container(log):
     assert state.losses == {"fight": ["rook"]} and state.variables["trust"] == 3
 
 
-def test_a_copy_leaves_what_is_not_the_game_behind():
-    state = _every_field_set()
-    state.trigger = "a machine's binding"  # what `transitions` sets on the model it drives
-    assert state.copy() == state and not hasattr(state.copy(), "trigger")
-    assert "trigger" not in state.to_dict()
-
-
 # --- listing stays cheap -----------------------------------------------------------------------
 
 

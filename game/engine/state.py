@@ -6,8 +6,11 @@ type, a pilot status the game does not know, a signal out of range or a negative
 refused, naming where it is). Bounds a type cannot say are the `Meta` constraints below; the
 signal's range is the scene format's (`game.engine.format`).
 
-The story machine owns *where* the player is; `scene` here is the machine's state name, written
-by the machine on every transition and read back with `set_state` when a save is restored.
+`scene` is where the player stands, stored here and nowhere else: it is the story machine's
+state name, and the machine reads and writes it as its model's `position` (the engine's
+`position` is this field). Putting a state in place (a loaded save, an undo snapshot) is
+therefore all it takes to move the machine.
+
 This module imports msgspec: the title screen, which lists saves before anything is played,
 never imports it (`game.engine.savefile` reads a save's header without it).
 """
@@ -39,9 +42,7 @@ class SaidLine(msgspec.Struct, frozen=True):
     signal: Signal = MAX_SIGNAL
 
 
-# `dict=True` gives each state a `__dict__` for what is not the game: `transitions` binds its
-# trigger methods on the model it drives. Only the declared fields are saved, compared and copied.
-class GameState(msgspec.Struct, dict=True):
+class GameState(msgspec.Struct):
     """Everything that changes during a game. Plain data only: it round-trips through JSON."""
 
     story_id: str
