@@ -290,3 +290,24 @@ def test_an_unknown_persona_is_a_one_line_usage_error(story_dir: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert "no persona 'nobody'" in done.stderr and "kind, clerk, rebel, all" in done.stderr
+
+
+def test_a_persona_can_start_at_a_scene_with_variables_preset(story_dir: Path) -> None:
+    story = load_story(story_dir)
+    # The warm Handler never lowers standing; preset to 0 at the review she is recalled.
+    report = persona_playtest(story, "kind", runs=10, seed=1, warp="review", sets={"standing": 0})
+    assert report.report.endings == {"end_recalled": 10}
+    assert report.places()[0].scene == "review"
+    done = handler_one(
+        "playtest",
+        str(story_dir),
+        "--persona",
+        "kind",
+        "--runs",
+        "5",
+        "--warp",
+        "next_day",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["personas"]["kind"]["endings"]["end_home"] == 5

@@ -18,10 +18,11 @@ from __future__ import annotations
 import random
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from game.engine.conditions import Value
 from game.engine.model import Order, Persona, Story, split_state
 from game.engine.playtest import (
     MAX_STEPS,
@@ -143,12 +144,17 @@ def persona_playtest(
     runs: int = 100,
     seed: int = 0,
     *,
+    warp: str | None = None,
+    sets: Mapping[str, Value] | None = None,
     max_steps: int | None = None,
     progress: Progress | None = None,
 ) -> PersonaReport:
     """Play `runs` games as `persona` (a `Persona` or its id). Game i uses seed `seed + i` for
     the story's chance and a generator of its own, named by the persona and that seed, for the
-    choices, so each persona's games are reproducible and independent of the others'."""
+    choices, so each persona's games are reproducible and independent of the others'.
+
+    `warp` and `sets` start every game at a scene with variables preset, as `--warp`/`--set` do:
+    for an author trying one chapter with the meters a player typically brings to it."""
     if isinstance(persona, str):
         if persona not in story.personas:
             raise ValueError(f"no persona '{persona}' in this story")
@@ -156,13 +162,14 @@ def persona_playtest(
     # A long story needs more orders than a short one; never cut a game off for length alone.
     limit = max_steps if max_steps is not None else max(MAX_STEPS, 2 * len(story.states()))
     result = PersonaReport(
-        persona, Report(story, "persona", seed), final_chapter=last_chapter(story)
+        persona, Report(story, "persona", seed, warp=warp), final_chapter=last_chapter(story)
     )
     report = result.report
-    engine = Engine.new(story, seed)
+    presets = dict(sets or {})
+    engine = Engine.new(story, seed, warp=warp, sets=presets)
     for run in range(runs):
         run_seed = seed + run
-        engine.reset(run_seed)
+        engine.reset(run_seed, warp=warp, sets=presets)
         chooser = random.Random(f"persona:{persona.id}:{run_seed}")
         numbers: list[int] = []
         report.runs += 1

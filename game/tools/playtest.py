@@ -174,16 +174,19 @@ def _persona_ids(names: list[str], story: Story) -> list[str]:
 def _run_personas(args: argparse.Namespace, story: Story) -> int:
     from game.engine.personas import persona_playtest
 
-    if args.exhaustive or args.warp or args.set or args.transcripts:
-        raise UsageError(
-            "--persona plays whole games from the start; it does not combine "
-            "with --exhaustive, --warp, --set or --transcripts"
-        )
+    if args.exhaustive or args.transcripts:
+        raise UsageError("--persona does not combine with --exhaustive or --transcripts")
+    sets = parse_sets(args.set, story)
+    check_warp(args.warp, story)
     reports: list[PersonaReport] = []
     for name in _persona_ids(args.persona, story):
         bar = ProgressBar(f"playing as {name}")
         try:
-            reports.append(persona_playtest(story, name, args.runs, args.seed, progress=bar))
+            reports.append(
+                persona_playtest(
+                    story, name, args.runs, args.seed, warp=args.warp, sets=sets, progress=bar
+                )
+            )
         finally:
             bar.close()
     if args.json:
