@@ -249,7 +249,9 @@ endings: [{id: e1, title: One}, {id: e2, title: Two}]
 
 def test_branches_see_the_orders_own_effects(tmp_path: Path) -> None:
     write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
-    write(tmp_path / "s.yaml", """
+    write(
+        tmp_path / "s.yaml",
+        """
         chapter: 1
         scenes:
           - id: a
@@ -266,7 +268,8 @@ def test_branches_see_the_orders_own_effects(tmp_path: Path) -> None:
                 goto: a
           - {id: one, title: One, ending: e1}
           - {id: two, title: Two, ending: e2}
-    """)
+    """,
+    )
     story = load_story(tmp_path)
     engine = Engine.new(story, 1)
     assert [line.text for line in engine.radio()] == ["Once only.", "Every time."]
@@ -279,7 +282,9 @@ def test_branches_see_the_orders_own_effects(tmp_path: Path) -> None:
 
 def test_engagement_after_sees_the_last_rounds_losses(tmp_path: Path) -> None:
     write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
-    write(tmp_path / "s.yaml", """
+    write(
+        tmp_path / "s.yaml",
+        """
         chapter: 1
         scenes:
           - id: a
@@ -294,7 +299,8 @@ def test_engagement_after_sees_the_last_rounds_losses(tmp_path: Path) -> None:
                 - goto: two
           - {id: one, title: One, ending: e1}
           - {id: two, title: Two, ending: e2}
-    """)
+    """,
+    )
     story = load_story(tmp_path)
     deaths = 0
     for seed in range(20):
@@ -310,7 +316,9 @@ def test_engagement_after_sees_the_last_rounds_losses(tmp_path: Path) -> None:
 
 def test_a_dead_end_leaves_the_game_exactly_as_it_was(tmp_path: Path) -> None:
     write(tmp_path / "story.yaml", SEMANTICS_MANIFEST)
-    write(tmp_path / "s.yaml", """
+    write(
+        tmp_path / "s.yaml",
+        """
         chapter: 1
         scenes:
           - id: a
@@ -320,7 +328,8 @@ def test_a_dead_end_leaves_the_game_exactly_as_it_was(tmp_path: Path) -> None:
                 effects: {add: {trust: 3}}
                 goto: [{if: trust > 5, goto: one}]
           - {id: one, title: One, ending: e1}
-    """)
+    """,
+    )
     engine = Engine.new(load_story(tmp_path), 1)
     before = engine.state.to_dict()
     with pytest.raises(DeadEnd):
@@ -574,3 +583,58 @@ def test_one_machine_per_story_and_it_keeps_no_game_alive(fork) -> None:
     del first
     gc.collect()
     assert gone() is None
+
+
+def test_hint_if_shows_a_disabled_reason_only_while_it_holds(tmp_path) -> None:
+    """An order whose `if` fails shows dimmed with its reason while `hint_if` holds, and is
+    hidden once it does not (a name already learned is not offered again as locked)."""
+    from tests.conftest import write
+
+    write(
+        tmp_path / "s" / "story.yaml",
+        """
+        id: hint
+        title: Hint
+        start: night
+        variables:
+          - {name: trust, type: int, default: 1, min: 0, max: 10}
+        pilots:
+          - {id: shin, callsign: Undertaker, name: Shinei Nouzen, role: Captain}
+        endings:
+          - {id: end, title: End}
+        """,
+    )
+    write(
+        tmp_path / "s" / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: night
+            title: Night
+            radio: [{narration: "Night."}]
+            orders:
+              - say: "Your name?"
+                if: not knows(shin) and trust >= 2
+                disabled: "He said earn it."
+                hint_if: not knows(shin)
+                effects: {learn: shin}
+                goto: night
+              - say: "Earn it."
+                effects: {add: {trust: 1}}
+                goto: night
+              - say: "Go."
+                goto: done
+          - id: done
+            title: Done
+            radio: [{narration: "Done."}]
+            ending: end
+        """,
+    )
+    story = load_story(tmp_path / "s")
+    engine = Engine.new(story, 1)
+    first = engine.orders()[0]
+    assert (first.enabled, first.reason) == (False, "He said earn it.")
+    engine.choose(1)
+    assert engine.orders()[0].enabled and engine.orders()[0].number == 1
+    engine.choose(0)
+    assert [view.say for view in engine.orders()] == ["Earn it.", "Go."]

@@ -377,6 +377,8 @@ def conditions(story: Story) -> Iterator[Condition]:
         for order in all_orders(story, scene.id):
             if order.condition is not None:
                 yield Condition(order.condition, order.mark, f'the order "{order.say}"')
+            if order.hint_if is not None:
+                yield Condition(order.hint_if, order.mark, f'the hint_if of "{order.say}"')
     for branch, scene_id in all_branches(story):
         if branch.condition is not None:
             yield Condition(

@@ -29,7 +29,7 @@ from game.engine.format import FORMAT_VERSION
 if TYPE_CHECKING:
     from game.engine.conditions import Expression, Scope
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (

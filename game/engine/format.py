@@ -146,6 +146,11 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         ),
         "if": Field("condition", doc="When false the order is hidden (or disabled)."),
         "disabled": Field("text", doc="Show the order dimmed with this reason instead of hiding."),
+        "hint_if": Field(
+            "condition",
+            doc="With `disabled`: show the dimmed reason only while this holds; otherwise hide "
+            "the order (e.g. `not knows(x)` once the name is learned).",
+        ),
         "effects": Field("effects", doc="Applied when the order is given."),
         "radio": Field("lines", doc="Heard right after the order."),
         "goto": Field("goto", doc="The next scene, or a list of branches."),

@@ -186,6 +186,7 @@ class Order:
     risk: int = 0
     mark: Mark = NOWHERE
     tone: str | None = None
+    hint_if: Expression | None = None
 
 
 @dataclass(frozen=True, slots=True)

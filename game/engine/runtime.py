@@ -193,7 +193,7 @@ class _Plan:
         self.said: dict[tuple[str, str, int], RadioLine] = {}
         # state -> each order's shown text, or None when one interpolates a variable
         self.says: dict[str, tuple[str, ...] | None] = {}
-        self.views: dict[tuple[str, tuple[bool, ...]], tuple[OrderView, ...]] = {}
+        self.views: dict[tuple[str, tuple[bool | None, ...]], tuple[OrderView, ...]] = {}
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -515,9 +515,7 @@ class Engine(StateFacts):
             says = plan.says[state] = self._fixed_says(orders)
         if says is None:
             return self._order_views(orders, [plain_text(render(o.say, self.var)) for o in orders])
-        enabled = tuple(
-            [order.condition is None or bool(order.condition(self)) for order in orders]
-        )
+        enabled = tuple([self._shown(order) for order in orders])
         views = plan.views.get((state, enabled))
         if views is None:
             views = plan.views[(state, enabled)] = tuple(self._order_views(orders, says, enabled))
@@ -530,23 +528,29 @@ class Engine(StateFacts):
             return None
         return tuple(plain_text(render(o.say, None)) for o in orders)
 
+    def _shown(self, order: Order) -> bool | None:
+        """True when the order can be given, False when it shows dimmed with its reason, None
+        when it is hidden (its `if` fails and it has no reason, or its `hint_if` fails)."""
+        if order.condition is None or order.condition(self):
+            return True
+        if order.disabled is None or (order.hint_if is not None and not order.hint_if(self)):
+            return None
+        return False
+
     def _order_views(
         self,
         orders: tuple[Order, ...],
         says: Iterable[str],
-        enabled: tuple[bool, ...] | None = None,
+        shown: tuple[bool | None, ...] | None = None,
     ) -> list[OrderView]:
         views: list[OrderView] = []
         number = 0
         for index, (order, say) in enumerate(zip(orders, says, strict=True)):
-            if (
-                enabled[index]
-                if enabled is not None
-                else (order.condition is None or order.condition(self))
-            ):
+            how = shown[index] if shown is not None else self._shown(order)
+            if how:
                 number += 1
                 views.append(OrderView(index, number, say, order.words, True))
-            elif order.disabled is not None:
+            elif how is False:
                 views.append(OrderView(index, None, say, order.words, False, order.disabled))
         return views
 

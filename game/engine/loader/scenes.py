@@ -266,6 +266,15 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
                     "E013",
                     "'disabled' gives the reason an order's 'if' fails; add an 'if'",
                 )
+        hint_if = None
+        if "hint_if" in data:
+            hint_if = read_condition(ctx, data["hint_if"], key_mark(data, "hint_if"))
+            if disabled is None:
+                ctx.error(
+                    key_mark(data, "hint_if"),
+                    "E013",
+                    "'hint_if' says when the 'disabled' reason shows; add a 'disabled'",
+                )
         branches: tuple[Branch, ...] = ()
         if "goto" in data:
             branches = _branches(ctx, data["goto"], key_mark(data, "goto"), "'goto'")
@@ -294,6 +303,7 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
                 read_ref(ctx, data["tone"], key_mark(data, "tone"), "tone", ctx.tones)
                 if "tone" in data
                 else None,
+                hint_if,
             )
         )
     return tuple(orders)
