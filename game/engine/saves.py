@@ -204,12 +204,16 @@ def _scene_title(engine: Engine) -> str:
 
 
 def build_document(
-    slot: str, engine: Engine, play_seconds: float = 0.0, sequence: int = 0
+    slot: str,
+    engine: Engine,
+    play_seconds: float = 0.0,
+    sequence: int = 0,
+    now: float | None = None,
 ) -> SaveDocument:
-    """The save of `engine` in `slot`, as of now."""
+    """The save of `engine` in `slot`, dated `now` (seconds since the epoch; default: now)."""
     story, state = engine.story, engine.state
     scene = engine.scene
-    now = time.time()
+    now = time.time() if now is None else now
     ending = engine.ending
     meta = SaveMeta(
         kind=slot_kind(slot),
@@ -398,11 +402,14 @@ class SaveStore:
     """The save slots in one folder: list, read, load, save and delete them.
 
     Every method that takes a slot name checks it first (`sanitise_slot`), and each raises
-    `SaveError` (one line naming the slot) for anything it cannot do.
+    `SaveError` (one line naming the slot) for anything it cannot do. Saves are dated by
+    `clock` (seconds since the epoch; tests fix it so that screens showing dates are the same
+    every run).
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time) -> None:
         self.directory: Path = Path(directory).expanduser()
+        self.clock = clock
         self._problems: list[str] = []
 
     @classmethod
@@ -665,7 +672,7 @@ class SaveStore:
             return 0
 
     def _save(self, slot: str, engine: Engine, play_seconds: float, sequence: int = 0) -> SaveInfo:
-        document = build_document(slot, engine, play_seconds, sequence)
+        document = build_document(slot, engine, play_seconds, sequence, self.clock())
         path = self._write(slot, encode(document))
         return self._info(slot, path, document.header, engine.story)
 
