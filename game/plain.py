@@ -36,8 +36,17 @@ Saving:
   save NAME  save the game in a slot (replaces a save of that name)
   load NAME  resume a saved game ('load quick' for the quicksave, 'load auto-1' ...)
   saves      list the saves
-The game also autosaves after every order: each scene, engagement round and ending (slots
-auto-1 to auto-10)."""
+The game autosaves after every order (each scene, engagement round and ending:
+slots auto-1 to auto-10), and when you leave a game that changed since its last
+save (after an undo, say).
+What the meters mean:
+  trust     the squad's trust in you. Names, staying on the link and heeding
+            Undertaker raise it; coldness and cruelty lower it. If it fails, the
+            squad stops answering.
+  standing  your standing with Republic command. Whatever leaves paper behind costs
+            it: forged forms, reports, accusations, refusals on the record. If it
+            fails, you are put on probation; the next time, relieved.
+  signal    how clear the link is. On a weak link, static eats words: [static]."""
 
 QUIT_WORDS = ("quit", "exit")
 

@@ -16,9 +16,11 @@ The autosave policy
   autosaved at its first scene. So a game killed at any moment, even by SIGKILL, resumes where
   its last order left it.
 - Autosaves fill the ring `auto-1` to `auto-10`, each over the oldest. When the game stands in
-  the same machine state (the scene, and the round inside an engagement) as the previous
-  autosave, the new autosave replaces that one rather than taking another slot: an undo or a
-  quickload followed by the same order leaves one autosave of the scene it leads to, not two.
+  the same machine state (the scene, and the round inside an engagement) as this game's
+  previous autosave, the new autosave is written over that one (`SaveStore.autosave` with
+  `replace`) rather than taking another slot, and becomes the newest: an undo or a quickload
+  followed by the same order leaves one autosave of the scene it leads to, not two, and a full
+  ring keeps all ten. A new game never replaces an autosave of an earlier one.
 - Undo, quickload, load and Continue write nothing: what they bring back is already saved, or
   (after an undo) one order behind the last autosave.
 - Leaving a game (quitting, returning to the title, the end of line mode's input, a stop
@@ -33,7 +35,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from game.stopping import Stop
 
@@ -70,12 +72,10 @@ class SaveFailed(Exception):
 
 @dataclass(frozen=True)
 class SaveAccess:
-    """The save store in use, or None with the one-line reason saving is off. `error_type` is
-    the store's own error, whose text is shown as it is (others get their type's name too)."""
+    """The save store in use, or None with the one-line reason saving is off."""
 
     store: SaveStore | None
     reason: str = ""
-    error_type: type[BaseException] = Exception
 
     @property
     def available(self) -> bool:
@@ -96,8 +96,8 @@ def open_saves(save_dir: str | None) -> SaveAccess:
     try:
         store = saves.SaveStore.resolve(save_dir)
     except Exception as exc:  # noqa: BLE001
-        return SaveAccess(None, f"saves unavailable: {exc}", saves.SaveError)
-    return SaveAccess(store, "", saves.SaveError)
+        return SaveAccess(None, f"saves unavailable: {exc}")
+    return SaveAccess(store)
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,12 @@ class Resumed:
 
 @dataclass(frozen=True)
 class _Autosave:
-    """The newest autosave this session knows of, and the machine state it holds."""
+    """The newest autosave this session knows of, the machine state it holds, and the seed of
+    its game (an autosave of another game is never replaced)."""
 
-    slot: str
+    info: SaveInfo
     state: str
-    saved_at: str
-    orders: int
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,7 @@ class Session:
 
         engine = Engine.new(self.story, draw_seed(self.seed), warp=self.warp, sets=self.sets)
         self.begin(engine)
+        self._last_auto = None  # a new game: the autosaves so far are other games'
         self.autosave()
         return engine
 
@@ -279,36 +280,20 @@ class Session:
         engine, store = self._engine, self.saves.store
         if engine is None or store is None:
             return None
+        state, seed = engine.state.scene, engine.state.seed
+        previous = self._last_auto
+        replace = None
+        if previous is not None and (previous.state, previous.seed) == (state, seed):
+            replace = previous.info
         try:
-            info = store.autosave(engine, self.play_seconds)
+            info = store.autosave(engine, self.play_seconds, replace=replace)
         except Exception as exc:  # noqa: BLE001 - a failed autosave must not stop the game
             if self.report is not None:
                 self.report("Autosave failed", self._why(exc))
             return None
         self._saved_log = list(engine.state.log)
-        previous = self._last_auto
-        self._last_auto = _Autosave(info.slot, engine.state.scene, info.saved_at, info.orders)
-        if previous is not None and previous.state == engine.state.scene:
-            self._retire(previous, info.slot)
+        self._last_auto = _Autosave(info, state, seed)
         return info
-
-    def _retire(self, previous: _Autosave, kept: str) -> None:
-        """Delete the previous autosave, now that a newer one holds the same machine state, if
-        its slot still holds what this session wrote there. Writing first and deleting after
-        means a crash in between leaves two copies, never none; best effort either way."""
-        store = self.saves.store
-        if store is None or previous.slot == kept:
-            return
-        try:
-            there = store.info(previous.slot)
-            if (there.saved_at, there.orders, there.kind) == (
-                previous.saved_at,
-                previous.orders,
-                "auto",
-            ):
-                store.delete(previous.slot)
-        except Exception:  # noqa: BLE001 - a duplicate left behind is harmless
-            pass
 
     def save(self, slot: str) -> SaveInfo:
         """Save to a named slot (replacing what it held); raises `SaveFailed`."""
@@ -334,7 +319,7 @@ class Session:
         """Whether `slot` holds a save; raises `SaveFailed` (a bad name, say)."""
         store = self._store("Save failed")
         try:
-            return bool(store.exists(slot))
+            return store.exists(slot)
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Save failed", self._why(exc)) from None
 
@@ -349,14 +334,13 @@ class Session:
     def save_problems(self) -> list[str]:
         """One line per save file the last listing could not read."""
         store = self.saves.store
-        problems = getattr(store, "list_problems", None)
-        return list(problems()) if problems is not None else []
+        return store.list_problems() if store is not None else []
 
     @property
     def save_folder(self) -> str | None:
         """Where saves go, for telling the player (None when saving is off)."""
-        directory = getattr(self.saves.store, "directory", None)
-        return str(directory) if directory is not None else None
+        store = self.saves.store
+        return str(store.directory) if store is not None else None
 
     def delete_save(self, slot: str) -> None:
         """Delete a save; raises `SaveFailed`."""
@@ -369,12 +353,13 @@ class Session:
     def latest(self) -> SaveInfo | None:
         """The newest save of a game still going on (what Continue loads), or None; raises
         `SaveFailed`."""
-        if not self.saves.available:
+        store = self.saves.store
+        if store is None:
             return None
-        for info in self.list_saves():
-            if info.ending is None:
-                return info
-        return None
+        try:
+            return store.latest(self.story, in_progress=True)
+        except Exception as exc:  # noqa: BLE001
+            raise SaveFailed("Saves not listed", self._why(exc)) from None
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -385,7 +370,7 @@ class Session:
             loaded = store.load(slot, self.story)
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Load failed", self._why(exc)) from None
-        return self._resume(loaded, slot)
+        return self._resume(loaded)
 
     def quickload(self) -> Resumed:
         """Play the quicksave; raises `SaveFailed`."""
@@ -394,7 +379,7 @@ class Session:
             loaded = store.quickload(self.story)
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Quickload failed", self._why(exc)) from None
-        return self._resume(loaded, "quick")
+        return self._resume(loaded)
 
     def continue_game(self) -> Resumed | None:
         """Play the newest save of a game still going on; None when there is none. Raises
@@ -405,24 +390,27 @@ class Session:
             raise SaveFailed("Continue failed", str(exc)) from None
         return self.load(latest.slot) if latest is not None else None
 
-    def _resume(self, loaded: Loaded, slot: str) -> Resumed:
-        info = loaded.info
-        self.begin(loaded.engine, info.play_seconds if info is not None else 0.0, saved=True)
-        if info is not None and info.kind == "auto":
+    def _resume(self, loaded: Loaded) -> Resumed:
+        info, state = loaded.info, loaded.engine.state
+        self.begin(loaded.engine, info.play_seconds, saved=True)
+        if info.kind == "auto":
             # Continue after a kill, then undo and the same order: that replaces this autosave.
-            state = loaded.engine.state.scene
-            self._last_auto = _Autosave(info.slot, state, info.saved_at, info.orders)
-        return Resumed(info.slot if info is not None else slot, loaded.message)
+            self._last_auto = _Autosave(info, state.scene, state.seed)
+        return Resumed(info.slot, loaded.message)
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _store(self, what: str) -> Any:
+    def _store(self, what: str) -> SaveStore:
         if self.saves.store is None:
             raise SaveFailed(what, self.saves.reason)
         return self.saves.store
 
-    def _why(self, exc: BaseException) -> str:
+    @staticmethod
+    def _why(exc: BaseException) -> str:
         """One line for a failure: the store's own errors as written, others with their type."""
-        if isinstance(exc, self.saves.error_type) and str(exc):
+        # Only a store raises these, so the module is loaded by now.
+        from game.engine.saves import SaveError
+
+        if isinstance(exc, SaveError) and str(exc):
             return str(exc)
         return f"{type(exc).__name__}: {exc}"

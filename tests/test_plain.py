@@ -69,6 +69,11 @@ def test_meta_commands() -> None:
     )
     out = result.stdout
     assert "Other commands:" in out
+    # Help says what the meters mean, and the autosave policy as the session keeps it.
+    assert "  trust     the squad's trust in you." in out and "stops answering" in out
+    assert "  standing  your standing with Republic command." in out and "probation" in out
+    assert "  signal    how clear the link is." in out
+    assert "autosaves after every order" in out and "every scene" not in out
     assert "SQUADRON" in out and "Undertaker" in out and "Rook Test" in out
     assert "[official] Bulletin (from: First Contact)" in out
     assert "(a thread: Two things disagree.)" in out

@@ -150,6 +150,35 @@ def test_autosave_ring_keeps_the_last_ten(story, store):
     assert [i.play_seconds for i in autos] == [float(n) for n in range(12, 2, -1)]
 
 
+def test_an_autosave_replaced_in_place_keeps_the_ring_and_becomes_the_newest(story, store):
+    first = [store.autosave(play(story, []), float(n)) for n in range(10)]
+    replaced = first[3]
+    info = store.autosave(play(story, ["report"]), 99.0, replace=replaced)
+    assert info.slot == replaced.slot
+    autos = [i for i in store.list(story) if i.kind == "auto"]
+    assert len(autos) == 10 and autos[0] == info
+    assert [i.slot for i in autos[1:]] == [i.slot for i in reversed(first) if i is not replaced]
+    assert store.load(info.slot, story).engine.state.log == [("first_contact", 0)]
+    # The next one goes over the oldest, as ever: auto-1.
+    assert store.autosave(play(story, []), 100.0).slot == "auto-1"
+
+
+@pytest.mark.parametrize("change", ["rewritten", "deleted", "not an autosave"])
+def test_an_autosave_to_replace_that_is_gone_leaves_the_ring_as_usual(story, store, change):
+    old = store.autosave(play(story, []), 1.0)
+    store.autosave(play(story, []), 2.0)  # auto-2
+    if change == "rewritten":  # another game saved there since
+        shutil.copyfile(store.path("auto-2"), store.path(old.slot))
+    elif change == "deleted":
+        store.delete(old.slot)
+    else:
+        old = store.quicksave(play(story, []), 1.0)
+    info = store.autosave(play(story, ["report"]), 3.0, replace=old)
+    expected = {"rewritten": "auto-3", "deleted": "auto-1", "not an autosave": "auto-3"}
+    assert info.slot == expected[change]
+    assert store.list(story)[0] == info
+
+
 def test_a_successful_save_leaves_no_temporary_or_backup_file(story, store):
     engine = play(story, [])
     store.save("a", engine)
@@ -709,7 +738,7 @@ def test_every_fixture_save_loads(story, tmp_path, path):
 
 def _line_mode(story, store, text: str, engine: Engine | None = None) -> tuple[str, LineMode]:
     out = StringIO()
-    session = Session(story, SaveAccess(store, "", SaveError))
+    session = Session(story, SaveAccess(store))
     session.begin(engine or Engine.new(story, 3))
     mode = LineMode(session, out=out)
     mode.run(StringIO(text))

@@ -62,7 +62,7 @@ def test_line_mode_keeps_playing_when_the_folder_vanishes_between_autosaves(
 ) -> None:
     folder = tmp_path / "saves"
     out = StringIO()
-    session = Session(story, SaveAccess(SaveStore(folder), "", SaveError))
+    session = Session(story, SaveAccess(SaveStore(folder)))
     session.begin(Engine.new(story, 5))
     mode = LineMode(session, out=out)
     assert mode.handle("1")

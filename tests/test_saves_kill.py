@@ -147,3 +147,67 @@ def test_sigkill_at_random_points_while_saving_loses_nothing(tmp_path):
             spare.directory.mkdir()
             (spare.directory / f"{slot}.json").write_bytes(backup.read_bytes())
             assert _key(spare.load(slot, story).engine) in allowed
+
+
+REPLACE_KILLS = 120
+REPLACE_BUDGET_SECONDS = 8.0
+REPLACE_MIN_KILLS = 30
+
+
+def _replacing_child(store: SaveStore, games: list[Engine], replace, n: int) -> None:  # noqa: ANN001
+    """Replace the same autosave forever, as undo and the same order do; only SIGKILL ends it."""
+    try:
+        while True:
+            replace = store.autosave(games[n % len(games)], float(n), replace=replace)
+            n += 1
+    finally:
+        os._exit(0)
+
+
+def test_sigkill_while_replacing_an_autosave_leaves_the_old_or_the_new(tmp_path):
+    """A full ring; the newest autosave is replaced in place over and over, and killed at random
+    points. The slot always holds a whole game, the old one or a new one; the other nine are
+    untouched and the ring never loses one."""
+    story = load_story(MINI)
+    store = SaveStore(tmp_path / "saves")
+    for seed in range(10):
+        store.autosave(_play(story, [], seed=seed + 20))
+    others = {
+        info.slot: _key(store.load(info.slot, story).engine) for info in store.list(story)[1:]
+    }
+    games = [_play(story, ["report"]), _play(story, ["name"]), _play(story, ["ask"])]
+    allowed = {_key(g) for g in games}
+    target = store.autosave(games[0], replace=store.list(story)[0])
+    assert len(others) == 9 and target.slot not in others
+
+    rng = random.Random(20240608)
+    seen: set[str] = set()
+    kills = 0
+    started = time.monotonic()
+    while kills < REPLACE_KILLS and time.monotonic() - started < REPLACE_BUDGET_SECONDS:
+        newest = store.list(story)[0]
+        assert newest.slot == target.slot, f"kill {kills}: the replaced autosave is not the newest"
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns
+            _replacing_child(store, games, newest, rng.randrange(len(games)))
+        time.sleep(rng.uniform(0.0, 0.01))
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        kills += 1
+
+        key = _key(store.load(target.slot, story).engine)
+        assert key in allowed, f"kill {kills}: '{target.slot}' holds a mixed game"
+        seen.add(key)
+        autos = [i.slot for i in store.list(story) if i.kind == "auto"]
+        assert len(autos) == 10, f"kill {kills}: the ring holds {len(autos)}"
+        if kills % 5 == 0:
+            for slot, other in others.items():
+                assert _key(store.load(slot, story).engine) == other, f"kill {kills}: '{slot}'"
+        assert store.list_problems() == []
+
+    assert kills >= REPLACE_MIN_KILLS, f"only {kills} kills in {REPLACE_BUDGET_SECONDS}s"
+    # The kills landed in the middle of replacements (a temporary file cut short before its
+    # rename) and after whole ones (the slot changed to another game).
+    leftovers = [p.name for p in store.directory.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) >= 3 and len(seen) >= 2

@@ -198,9 +198,9 @@ def test_the_seed_of_a_new_game_is_drawn_in_one_place(tmp_path: Path) -> None:
     assert SEEDS[0] <= unseeded.new_game().state.seed < SEEDS[1]
 
 
-def test_an_autosave_slot_someone_else_rewrote_is_not_deleted(tmp_path: Path) -> None:
-    """Replacing deletes the previous autosave only while its slot still holds what this session
-    wrote there (another game saving to the same folder may have taken it)."""
+def test_an_autosave_slot_someone_else_rewrote_is_not_replaced(tmp_path: Path) -> None:
+    """Replacing writes over the previous autosave only while its slot still holds what this
+    session wrote there (another game saving to the same folder may have taken it)."""
     game = session(tmp_path)
     game.new_game()
     game.give_text("report")
@@ -217,3 +217,32 @@ def test_an_autosave_slot_someone_else_rewrote_is_not_deleted(tmp_path: Path) ->
         ("auto-3", "first_contact", []),
         ("auto-4", "fight", [("first_contact", 0)]),
     ]
+
+
+def test_in_a_full_ring_undo_and_the_same_order_keep_all_ten(tmp_path: Path) -> None:
+    """The replaced autosave is written over in its own slot and becomes the newest: no other
+    autosave is dropped to make room for it."""
+    from game.engine.runtime import Engine
+
+    store = SaveStore(tmp_path / "saves")
+    for seed in range(100, 109):  # nine autosaves of other games
+        store.autosave(Engine.new(story(), seed))
+    game = session(tmp_path)
+    game.new_game()  # auto-10
+    game.give_text("report")  # the ring is full: over the oldest, auto-1
+    before = autosaves(tmp_path)
+    assert len(before) == 10 and before[0][:2] == ("auto-1", "fight")
+    assert game.undo()
+    game.give_text("report")
+    after = autosaves(tmp_path)
+    assert len(after) == 10
+    assert after[0] == ("auto-1", "fight", [("first_contact", 0)])
+    assert after[1:] == before[1:]
+
+
+def test_a_new_game_does_not_replace_the_autosave_of_the_last_one(tmp_path: Path) -> None:
+    game = session(tmp_path)
+    game.new_game()
+    game.close()
+    game.new_game()  # the same seed, the same first scene: still another game
+    assert [slot for slot, _, _ in autosaves(tmp_path)] == ["auto-2", "auto-1"]

@@ -160,7 +160,9 @@ NO_EFFECTS = Effects()
 
 @dataclass(frozen=True, slots=True)
 class Branch:
-    """One way an order or an engagement can go; see `choose_branch` in the runtime."""
+    """One way an order or an engagement can go: one transition of the story machine, taken
+    when its guards pass (its `condition`, and for a weighted branch chance's roll); see
+    `game.engine.machine`."""
 
     goto: str
     condition: Expression | None = None

@@ -204,12 +204,16 @@ def _scene_title(engine: Engine) -> str:
 
 
 def build_document(
-    slot: str, engine: Engine, play_seconds: float = 0.0, sequence: int = 0
+    slot: str,
+    engine: Engine,
+    play_seconds: float = 0.0,
+    sequence: int = 0,
+    now: float | None = None,
 ) -> SaveDocument:
-    """The save of `engine` in `slot`, as of now."""
+    """The save of `engine` in `slot`, dated `now` (seconds since the epoch; default: now)."""
     story, state = engine.story, engine.state
     scene = engine.scene
-    now = time.time()
+    now = time.time() if now is None else now
     ending = engine.ending
     meta = SaveMeta(
         kind=slot_kind(slot),
@@ -398,11 +402,14 @@ class SaveStore:
     """The save slots in one folder: list, read, load, save and delete them.
 
     Every method that takes a slot name checks it first (`sanitise_slot`), and each raises
-    `SaveError` (one line naming the slot) for anything it cannot do.
+    `SaveError` (one line naming the slot) for anything it cannot do. Saves are dated by
+    `clock` (seconds since the epoch; tests fix it so that screens showing dates are the same
+    every run).
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time) -> None:
         self.directory: Path = Path(directory).expanduser()
+        self.clock = clock
         self._problems: list[str] = []
 
     @classmethod
@@ -627,17 +634,31 @@ class SaveStore:
         """Save the game in the quicksave slot."""
         return self._save(QUICK_SLOT, engine, play_seconds)
 
-    def autosave(self, engine: Engine, play_seconds: float = 0.0) -> SaveInfo:
-        """Save the game in the autosave ring (`auto-1` .. `auto-10`), over the oldest."""
-        best: tuple[int, int] | None = None  # (sequence, slot number) of the slot to reuse
-        newest = 0
-        for number in range(1, AUTOSAVE_SLOTS + 1):
-            sequence = self._sequence(f"{AUTO_PREFIX}{number}")
-            newest = max(newest, sequence)
-            if best is None or sequence < best[0]:
-                best = (sequence, number)
-        assert best is not None
-        return self._save(f"{AUTO_PREFIX}{best[1]}", engine, play_seconds, newest + 1)
+    def autosave(
+        self, engine: Engine, play_seconds: float = 0.0, *, replace: SaveInfo | None = None
+    ) -> SaveInfo:
+        """Save the game in the autosave ring (`auto-1` .. `auto-10`), over the oldest; the new
+        autosave is the newest in the ring.
+
+        `replace` is an autosave this store returned earlier: the new one is written over it
+        instead (atomically, like every save), so the other nine stay. That happens only while
+        its slot still holds exactly that save; if another game has saved there since, or the
+        slot was deleted, the oldest is used as usual.
+        """
+        slots = [f"{AUTO_PREFIX}{number}" for number in range(1, AUTOSAVE_SLOTS + 1)]
+        sequences = [self._sequence(slot) for slot in slots]
+        newest = max(sequences)
+        slot = slots[sequences.index(min(sequences))]  # the oldest, or the first empty one
+        if replace is not None and replace.slot in slots and self._holds(replace, engine.story):
+            slot = replace.slot
+        return self._save(slot, engine, play_seconds, newest + 1)
+
+    def _holds(self, info: SaveInfo, story: Story) -> bool:
+        """Whether `info`'s slot still holds the very save `info` describes."""
+        try:
+            return self.info(info.slot, story) == info
+        except SaveError:
+            return False
 
     def _sequence(self, slot: str) -> int:
         """An autosave's place in the ring: 0 when missing or unreadable (reuse it first)."""
@@ -651,7 +672,7 @@ class SaveStore:
             return 0
 
     def _save(self, slot: str, engine: Engine, play_seconds: float, sequence: int = 0) -> SaveInfo:
-        document = build_document(slot, engine, play_seconds, sequence)
+        document = build_document(slot, engine, play_seconds, sequence, self.clock())
         path = self._write(slot, encode(document))
         return self._info(slot, path, document.header, engine.story)
 

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -44,7 +44,8 @@ from game.tui.store import notify_failed
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
 
 if TYPE_CHECKING:
-    # The console loads with the first game, not before the title.
+    # The console loads with the first game, not before the title; the watcher only with --dev.
+    from game.tools.devwatch import StoryUpdate, StoryWatcher
     from game.tui.screens.console import ConsoleScreen
 
 MIN_SIZE = (80, 24)
@@ -77,7 +78,7 @@ class TooSmall(Static):
 class OrdersProvider(Provider):
     """The command palette's orders: every order the console offers now."""
 
-    def _orders(self) -> list[tuple[str, Any]]:
+    def _orders(self) -> list[tuple[str, Callable[[], object]]]:
         from game.tui.screens.console import ConsoleScreen
 
         screen = self.screen
@@ -141,6 +142,7 @@ class HandlerApp(App[int]):
         self.stopped: Stop | None = None  # set when a stop signal ended the app
         self._signals: list[int] = []
         self._watchdog: threading.Timer | None = None
+        self._watcher: StoryWatcher | None = None  # --dev
         self._own_themes = {theme.name: theme for theme in load_themes()}
         self._first_theme = self.settings.theme
         super().__init__()
@@ -502,11 +504,10 @@ class HandlerApp(App[int]):
 
     def on_unmount(self) -> None:
         self._remove_signal_handlers()
-        watcher = getattr(self, "_watcher", None)
-        if watcher is not None:
-            watcher.stop()
+        if self._watcher is not None:
+            self._watcher.stop()
 
-    def _story_changed(self, update: Any) -> None:
+    def _story_changed(self, update: StoryUpdate) -> None:
         if update.story is None:
             errors = update.errors or update.diagnostics
             first = str(errors[0]) if errors else "the story has errors"

@@ -104,6 +104,7 @@ def _read_settings_file(path: Path) -> bytes | None:
     """The settings file's bytes, or None when it is missing, unreadable, too large, or not a
     regular file. Opened without blocking: a named pipe in its place must not hang the start."""
     try:
+        # getattr: O_NONBLOCK exists only on POSIX, O_BINARY only on Windows.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return None

@@ -1,24 +1,24 @@
-"""Helpers for the console's tests: a story, an app, waiting on conditions, an in-memory store."""
+"""Helpers for the console's tests: a story, an app, waiting on conditions, a store with a fixed
+clock, a real terminal."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from textual.pilot import Pilot
 
 from game.engine.loader import load_story
 from game.engine.model import Story
-from game.engine.runtime import Engine
-from game.engine.state import GameState
+from game.engine.saves import SaveStore
 from game.session import SaveAccess, Session, open_saves
 from game.tui.app import HandlerApp
 from game.tui.config import Settings
@@ -46,17 +46,18 @@ def make_app(
     theme: str = "handler",
     seed: int = 1,
     story_path: Path = TUI_STORY,
-    store: Any = None,
+    store: SaveStore | None = None,
     **kwargs: Any,
 ) -> HandlerApp:
     """An app on the fixture story: seeded, instant text, no cursor blink, saves in tmp_path
-    ("real"), none ("none"), or in memory ("fake": `store`, else a new `FakeStore`)."""
+    ("real"), none ("none"), or dated by a fixed clock ("fixed": `store`, else a
+    `FixedClockStore` in tmp_path)."""
     if saves == "real":
         access = open_saves(str(tmp_path / "saves"))
     elif saves == "none":
         access = SaveAccess(None, "saving is not available in this build")
-    elif saves == "fake":
-        access = SaveAccess(store if store is not None else FakeStore(), "", FakeSaveError)
+    elif saves == "fixed":
+        access = SaveAccess(store if store is not None else FixedClockStore(tmp_path / "saves"))
     else:
         access = saves  # type: ignore[assignment]
     return HandlerApp(
@@ -106,93 +107,19 @@ def radio_text(app: HandlerApp) -> str:
     return "\n".join(radio(app).plain_lines)
 
 
-# --- an in-memory save store with fixed dates, for deterministic snapshots ----------------------
+# --- a save store whose saves all carry the same date, for deterministic snapshots ---------------
+
+SAVED_AT = datetime(2031, 5, 4, 9, 30)
+"""When every `FixedClockStore` save was made (local time)."""
 
 
-class FakeSaveError(Exception):
-    """What the fake store raises."""
+class FixedClockStore(SaveStore):
+    """A real `SaveStore` whose saves are all dated 2031-05-04 09:30 local time (a second apart,
+    so they still list newest first): screens that show dates look the same every run."""
 
-
-@dataclass(frozen=True)
-class FakeInfo:
-    slot: str
-    kind: str
-    chapter: int
-    chapter_title: str
-    scene_title: str
-    saved_at: str
-    play_seconds: float
-    squad_summary: str
-    story_changed: bool
-    path: Path
-    ending: str | None = None
-    orders: int = 0
-
-
-@dataclass
-class FakeStore:
-    """The `SaveStore` interface, in memory; every save is dated 2031-05-04 09:30."""
-
-    slots: dict[str, tuple[dict[str, Any], FakeInfo]] = field(default_factory=dict)
-    autosaves: int = 0
-
-    def _kind(self, slot: str) -> str:
-        return "quick" if slot == "quick" else "auto" if slot.startswith("auto-") else "named"
-
-    def save(self, slot: str, engine: Engine, play_seconds: float = 0.0) -> FakeInfo:
-        if not slot.strip() or "/" in slot:
-            raise FakeSaveError(f"bad save name '{slot}'")
-        statuses = list(engine.state.status.values())
-        info = FakeInfo(
-            slot,
-            self._kind(slot),
-            engine.scene.chapter,
-            engine.story.chapter_title(engine.scene.chapter),
-            engine.scene.title,
-            "2031-05-04T09:30:00",
-            float(int(play_seconds)) if play_seconds < 3600 else 4500.0,
-            f"{statuses.count('active')} alive",
-            False,
-            Path(f"/saves/{slot}.json"),
-            engine.ending.title if engine.ending else None,
-            len(engine.state.log),
-        )
-        self.slots.pop(slot, None)
-        self.slots[slot] = (engine.state.to_dict(), info)
-        return info
-
-    def list(self, story: Story | None = None) -> list[FakeInfo]:
-        return [info for _, info in reversed(self.slots.values())]
-
-    def latest(self, story: Story | None = None) -> FakeInfo | None:
-        infos = self.list(story)
-        return infos[0] if infos else None
-
-    def exists(self, slot: str) -> bool:
-        return slot in self.slots
-
-    def delete(self, slot: str) -> None:
-        if slot not in self.slots:
-            raise FakeSaveError(f"save '{slot}': no such save")
-        del self.slots[slot]
-
-    def load(self, slot: str, story: Story) -> SimpleNamespace:
-        if slot not in self.slots:
-            raise FakeSaveError(f"save '{slot}': no such save")
-        state, info = self.slots[slot]
-        return SimpleNamespace(
-            engine=Engine(story, GameState.from_dict(state)), message=None, info=info
-        )
-
-    def autosave(self, engine: Engine, play_seconds: float = 0.0) -> FakeInfo:
-        self.autosaves += 1
-        return self.save("auto-1", engine, play_seconds)
-
-    def quicksave(self, engine: Engine, play_seconds: float = 0.0) -> FakeInfo:
-        return self.save("quick", engine, play_seconds)
-
-    def quickload(self, story: Story) -> SimpleNamespace:
-        return self.load("quick", story)
+    def __init__(self, directory: Path) -> None:
+        ticks = itertools.count(SAVED_AT.timestamp())
+        super().__init__(directory, clock=lambda: next(ticks))
 
 
 # --- a real terminal ---------------------------------------------------------------------------

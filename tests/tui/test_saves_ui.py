@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import FakeStore, is_screen, make_app, radio_text, screen_text, start_game, wait_for
+from .helpers import (
+    FixedClockStore,
+    is_screen,
+    make_app,
+    radio_text,
+    screen_text,
+    start_game,
+    wait_for,
+)
 
 
 def notices(app) -> list[str]:  # noqa: ANN001
@@ -122,7 +130,7 @@ async def test_load_screen_loads_and_deletes_after_confirming(tmp_path: Path) ->
 
 
 async def test_load_from_the_title_opens_the_console(tmp_path: Path) -> None:
-    app = make_app(tmp_path, saves="fake", store=FakeStore())
+    app = make_app(tmp_path, saves="fixed")
     async with app.run_test(size=(80, 24)) as pilot:
         await start_game(pilot)
         await pilot.press("2")
@@ -154,11 +162,11 @@ async def test_without_saves_the_save_keys_are_disabled(tmp_path: Path, key: str
 
 
 async def test_a_failing_store_is_a_notification_not_a_crash(tmp_path: Path) -> None:
-    class Broken(FakeStore):
+    class Broken(FixedClockStore):
         def quicksave(self, engine, play_seconds=0.0):  # noqa: ANN001, ANN202
             raise OSError("disk on fire")
 
-    app = make_app(tmp_path, saves="fake", store=Broken())
+    app = make_app(tmp_path, saves="fixed", store=Broken(tmp_path / "saves"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await start_game(pilot)
         await pilot.press("f5")

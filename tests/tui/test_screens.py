@@ -164,6 +164,48 @@ async def test_help_opens_with_question_mark_and_f1(tmp_path: Path) -> None:
             await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
 
 
+async def test_help_says_what_trust_standing_and_signal_mean(tmp_path: Path) -> None:
+    """Scrolled through at 80x24, help explains the three meters the status line shows, and
+    the autosave policy as the session keeps it (not "at every scene")."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, is_screen(app, "HelpScreen"), "help")
+        scroll = app.screen.query_one("#help-scroll")
+        box = scroll.scrollable_content_region
+        read: list[str] = []  # the help's own lines, as the terminal shows them
+        for _ in range(60):
+            await pilot.pause()
+            rows = screen_text(app).splitlines()[box.y : box.bottom]
+            shown = [row[box.x : box.right].strip() for row in rows]
+            read += shown if not read else shown[-1:]  # one line further down each time
+            if scroll.scroll_y >= scroll.max_scroll_y:
+                break
+            await pilot.press("down")
+        flat = " ".join(line for line in read if line)
+        for words in (
+            "trust  The squad's trust in you",
+            "the squad stops answering",
+            "standing  Your standing with Republic command",
+            "put on probation",
+            "signal  How clear the link is",
+            "Every order you give is autosaved",
+        ):
+            assert words in flat, words
+        assert "every scene" not in flat
+
+
+def test_the_shipped_glossary_explains_the_meters() -> None:
+    from game.tui.screens.glossary import load_glossary
+
+    entries, problem = load_glossary()
+    assert not problem
+    terms = {entry.term: entry for entry in entries}
+    for term in ("Trust", "Standing", "Signal"):
+        assert terms[term].kind == "term" and terms[term].text
+
+
 async def test_settings_change_speed_motion_and_theme_and_persist(tmp_path: Path) -> None:
     app = make_app(tmp_path, speed="normal")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,7 +1,7 @@
 """SVG snapshots of every screen at 80x24, and the console at 120x40.
 
-Deterministic: a seeded game, instant text, no cursor blink, an in-memory save store whose saves
-are all dated the same, and waits on conditions rather than on time. Update with
+Deterministic: a seeded game, instant text, no cursor blink, a save store whose saves are all dated
+the same, and waits on conditions rather than on time. Update with
 `pytest tests/tui/test_snapshots.py --snapshot-update` after checking the report.
 """
 
@@ -37,7 +37,7 @@ def _then(*keys: str, screen: str) -> Steps:
 
 
 def _snap(snap_compare, tmp_path: Path, steps: Steps | None, size=(80, 24)) -> bool:  # noqa: ANN001
-    app = make_app(tmp_path, saves="fake")
+    app = make_app(tmp_path, saves="fixed")
     return snap_compare(app, terminal_size=size, run_before=steps)
 
 
@@ -141,5 +141,5 @@ def test_ending(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
 
 
 def test_high_contrast_console(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
-    app = make_app(tmp_path, saves="fake", theme="handler-high-contrast")
+    app = make_app(tmp_path, saves="fixed", theme="handler-high-contrast")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_console)

@@ -1,4 +1,4 @@
-"""Help (? or F1): the keys, and how orders work."""
+"""Help (? or F1): how orders work, what the meters mean, and the keys."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 HOW = (
     "You are the Handler. You never see the field: everything arrives over the radio, one voice "
-    "at a time, tagged by callsign. When the link is weak, words drown in static (░▒).",
+    "at a time, tagged by callsign.",
     "Orders are your answers. Press an order's number, click it, or type it on the command line: "
     "its number or one of its words (a unique prefix is enough; Tab completes). Dimmed orders "
     "are not open to you yet, and say why.",
@@ -18,8 +18,24 @@ HOW = (
     "? missing  ✖ killed in action. Losses are permanent.",
     "In an engagement each order is one round. Undertaker can hear the Legion: when he warns "
     "you, ignoring him costs lives.",
-    "The game autosaves at every scene. F5 quicksaves, F9 brings the quicksave back, "
-    "ctrl+z takes back your last order.",
+    "Every order you give is autosaved, and so is a game you leave: Continue on the title "
+    "picks it up. F5 quicksaves, F9 brings the quicksave back, ctrl+z takes back your last "
+    "order.",
+)
+
+METERS = (
+    (
+        "trust",
+        "The squad's trust in you. Learning names, staying on the link and heeding Undertaker "
+        "raise it; coldness and cruelty lower it. If it fails, the squad stops answering.",
+    ),
+    (
+        "standing",
+        "Your standing with Republic command. Whatever leaves paper behind costs it: a forged "
+        "form, a report, an accusation, a refusal on the record. If it fails, you are put on "
+        "probation; the next time, relieved.",
+    ),
+    ("signal", "How clear the link is. On a weak link, static (░▒) eats words."),
 )
 
 KEYS = (
@@ -44,6 +60,9 @@ def help_content() -> Content:
     parts: list[str | tuple[str, str]] = [("HOW THE LINK WORKS", "bold"), "\n\n"]
     for paragraph in HOW:
         parts += [paragraph, "\n\n"]
+    parts += [("THE METERS", "bold"), " (top right)\n\n"]
+    for name, text in METERS:
+        parts += [(name, "bold"), "  ", text, "\n\n"]
     parts += [("KEYS", "bold"), "\n\n"]
     width = max(len(k) for k, _ in KEYS) + 2
     for key, text in KEYS:

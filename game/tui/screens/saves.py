@@ -8,7 +8,7 @@ slot chosen, which the app then loads.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -23,15 +23,17 @@ from game.tui.screens.confirm import ConfirmScreen
 from game.tui.store import format_duration, format_when, notify_failed
 
 if TYPE_CHECKING:
+    from game.engine.savefile import SaveKind
+    from game.engine.saves import SaveInfo
     from game.session import Session
 
-KIND_LABEL = {"named": "", "auto": "autosave", "quick": "quicksave"}
+KIND_LABEL: dict[SaveKind, str] = {"named": "", "auto": "autosave", "quick": "quicksave"}
 
 
-def slot_content(info: Any) -> Content:
+def slot_content(info: SaveInfo) -> Content:
     """Two lines about a save; every field shown literally."""
-    kind = KIND_LABEL.get(getattr(info, "kind", "named"), str(getattr(info, "kind", "")))
-    first: list[str | tuple[str, str]] = [(str(info.slot), "bold")]
+    kind = KIND_LABEL[info.kind]
+    first: list[str | tuple[str, str]] = [(info.slot, "bold")]
     if kind:
         first += ["  ", (f"[{kind}]", "dim")]
     first += ["  ", (format_when(info.saved_at), "dim")]
@@ -39,13 +41,13 @@ def slot_content(info: Any) -> Content:
         "  ",
         f"Ch {info.chapter} {info.chapter_title} · {info.scene_title}",
         " · ",
-        format_duration(float(info.play_seconds or 0)),
+        format_duration(info.play_seconds),
     ]
     if info.squad_summary:
-        second += [" · ", str(info.squad_summary)]
-    if getattr(info, "ending", None):
+        second += [" · ", info.squad_summary]
+    if info.ending is not None:
         second += [" · ", (f"ended: {info.ending}", "italic")]
-    if getattr(info, "story_changed", False):
+    if info.story_changed:
         second += ["  ", ("⚠ story changed since", "italic")]
     return Content.assemble(*first, "\n", *second)
 
@@ -69,16 +71,16 @@ class _SlotScreen(ModalScreen[str | None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.infos: list[Any] = []
+        self.infos: list[SaveInfo] = []
 
-    def _list(self) -> list[Any]:
+    def _list(self) -> list[SaveInfo]:
         try:
             return self.session.list_saves()
         except SaveFailed as exc:
             notify_failed(self, exc)
             return []
 
-    def _wanted(self, info: Any) -> bool:
+    def _wanted(self, info: SaveInfo) -> bool:
         return True
 
     def refresh_slots(self) -> None:
@@ -91,7 +93,7 @@ class _SlotScreen(ModalScreen[str | None]):
         if self.infos:
             slots.highlighted = 0
 
-    def _highlighted(self) -> Any | None:
+    def _highlighted(self) -> SaveInfo | None:
         slots = self.query_one(".slots", OptionList)
         if slots.highlighted is None or not 0 <= slots.highlighted < len(self.infos):
             return None
@@ -140,8 +142,8 @@ class SaveScreen(_SlotScreen):
     def on_mount(self) -> None:
         self.refresh_slots()
 
-    def _wanted(self, info: Any) -> bool:
-        return getattr(info, "kind", "named") == "named"
+    def _wanted(self, info: SaveInfo) -> bool:
+        return info.kind == "named"
 
     @on(Input.Submitted, "#save-name")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -150,8 +152,8 @@ class SaveScreen(_SlotScreen):
     @on(OptionList.OptionSelected, "#save-slots")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         info = self.infos[event.option_index]
-        self.query_one("#save-name", Input).value = str(info.slot)
-        self.save_as(str(info.slot))
+        self.query_one("#save-name", Input).value = info.slot
+        self.save_as(info.slot)
 
     def save_as(self, slot: str) -> None:
         """Save to `slot` (asking first when that would replace a save); close when saved."""
@@ -198,4 +200,4 @@ class LoadScreen(_SlotScreen):
 
     @on(OptionList.OptionSelected, "#load-slots")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(str(self.infos[event.option_index].slot))
+        self.dismiss(self.infos[event.option_index].slot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -19,6 +19,7 @@ from game.tui import messages
 from game.tui.store import format_duration
 
 if TYPE_CHECKING:
+    from game.engine.saves import SaveInfo
     from game.session import Session
 
 FALLBACK_ART = "HANDLER ONE"
@@ -70,7 +71,7 @@ class TitleScreen(Screen):
         self.session = session
         # The newest game in progress, read once per showing of the title: the menu, its
         # detail line and the `c` binding's check all ask, and each read opens every save.
-        self._latest_save: Any | None = None
+        self._latest_save: SaveInfo | None = None
         self._composed = False  # the first resume follows compose, which read the saves
 
     def compose(self):  # noqa: ANN201
@@ -101,7 +102,7 @@ class TitleScreen(Screen):
             options.append(Option(prompt, id=key, disabled=disabled))
         return options
 
-    def _read_latest(self) -> Any | None:
+    def _read_latest(self) -> SaveInfo | None:
         try:
             return self.session.latest()
         except SaveFailed:

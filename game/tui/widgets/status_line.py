@@ -12,6 +12,11 @@ from game.tui.render import meter, signal_bars
 class StatusLine(Horizontal):
     """`HANDLER ONE · Chapter 1 · … · Scene` on the left, meters on the right."""
 
+    # What the last `show` drew (a resize draws `where` again before any `show`, too).
+    _where = ""
+    _short = ""
+    _meters = Content("")
+
     def compose(self):  # noqa: ANN201
         yield Static("", id="status-where", markup=False)
         yield Static("", id="status-meters", markup=False)
@@ -40,9 +45,7 @@ class StatusLine(Horizontal):
         self._draw_where()
 
     def _draw_where(self) -> None:
-        where = getattr(self, "_where", "")
-        short = getattr(self, "_short", where)
-        meters = getattr(self, "_meters", Content(""))
+        where, short, meters = self._where, self._short or self._where, self._meters
         room = self.size.width - meters.cell_length - 4
         for choice in (Content.assemble(("HANDLER ONE", "bold"), " · ", where), Content(where)):
             if choice.cell_length <= room:
