@@ -12,6 +12,7 @@ import pytest
 
 from game.engine import playtest
 from game.engine.loader import load_story
+from game.engine.personas import persona_playtest
 from game.engine.stats import story_stats
 from game.engine.validate import validate
 from game.paths import scenes_dir
@@ -41,14 +42,20 @@ def test_a_few_hundred_seeded_runs_reach_every_ending_with_no_dead_end(story) ->
     report = playtest.random_playtest(story, runs=500, seed=1)
     data = report.to_json()
     assert set(data["endings"]) == set(story.endings), data["endings"]
-    assert data["scenes"]["unvisited"] == []
     assert data["dead_ends"] == [] and data["errors"] == []
-    taken = (
-        data["orders"]["taken"]
-        if isinstance(data["orders"]["taken"], int)
-        else len(data["orders"]["taken"])
-    )
-    assert taken / data["orders"]["total"] >= 0.95
+    # A random walk is kind about as often as it is cold, so it seldom stays cold long enough to
+    # reach a chapter's second chances (CAMPAIGN.md 4.1: the silent link, probation). The
+    # personas the story declares, the players it is written for, do: random games and persona
+    # games together must visit every scene and give nearly every order.
+    visited, taken = set(report.visited), set(report.taken)
+    for persona in story.personas:
+        played = persona_playtest(story, persona, runs=300, seed=1).report
+        assert played.dead_ends == [] and played.errors == [], persona
+        visited |= played.visited
+        taken |= played.taken
+    assert [s for s in story.scenes if s not in visited] == []
+    orders = playtest.order_keys(story)
+    assert sum(1 for k in orders if k in taken) / len(orders) >= 0.95
 
 
 def test_the_campaign_meets_its_floors(story) -> None:
