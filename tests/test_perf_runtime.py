@@ -133,7 +133,7 @@ def test_static_depends_on_the_seed_and_visit_even_with_shared_caches() -> None:
 
 def reference_orders(engine: Engine) -> list[tuple]:
     """`orders()` as it was written before any caching: every text rendered, every condition
-    evaluated, now."""
+    (and `hint_if`) evaluated, now."""
     if engine.state.ending is not None:
         return []
     views, number = [], 0
@@ -142,7 +142,7 @@ def reference_orders(engine: Engine) -> list[tuple]:
         if order.condition is None or order.condition(engine):
             number += 1
             views.append((index, number, say, order.words, True, None))
-        elif order.disabled is not None:
+        elif order.disabled is not None and (order.hint_if is None or order.hint_if(engine)):
             views.append((index, None, say, order.words, False, order.disabled))
     return views
 
