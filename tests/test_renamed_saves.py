@@ -102,8 +102,10 @@ def test_an_old_save_resumes_where_it_was_saved_under_the_new_ids(store, slot) -
     assert engine.header() == old_document(slot)["meta"]["header"]
     state = json.dumps(engine.state.to_dict())
     assert not OLD_IDS.search(state) and not OLD_CALLSIGNS.search(state)
-    # Exactly the game its orders make in today's story: nothing was lost or invented.
-    assert engine.state == replayed(engine, engine.state.log)
+    # Its whole renamed log still plays in today's story to the same place: nothing was lost.
+    # (Not the same meters: issue 12 re-costs the chapters the saved games passed through, and a
+    # loaded game keeps the meters it was saved with.)
+    assert replayed(engine, engine.state.log).scene == engine.state.scene
     shown = [f"{line.tag} {line.text}" for line in engine.radio()]
     shown += [f"{view.callsign} {view.display}" for view in engine.squad()]
     assert not OLD_CALLSIGNS.search("\n".join(shown))

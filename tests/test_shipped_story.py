@@ -45,18 +45,20 @@ def test_every_shipped_scene_file_validates_without_errors_or_warnings() -> None
 def test_a_few_hundred_seeded_runs_reach_every_ending_with_no_dead_end(story) -> None:
     report = playtest.random_playtest(story, runs=500, seed=1)
     data = report.to_json()
-    assert set(data["endings"]) == set(story.endings), data["endings"]
     assert data["dead_ends"] == [] and data["errors"] == []
     # A random walk is kind about as often as it is cold, so it seldom stays cold long enough to
     # reach a chapter's second chances (CAMPAIGN.md 4.1: the silent link, probation). The
     # personas the story declares, the players it is written for, do: random games and persona
-    # games together must visit every scene and give nearly every order.
+    # games together must reach every ending, visit every scene and give nearly every order.
     visited, taken = set(report.visited), set(report.taken)
+    endings = {e for e, n in report.endings.items() if n}
     for persona in story.personas:
         played = persona_playtest(story, persona, runs=300, seed=1).report
         assert played.dead_ends == [] and played.errors == [], persona
         visited |= played.visited
         taken |= played.taken
+        endings |= {e for e, n in played.endings.items() if n}
+    assert sorted(set(story.endings) - endings) == []
     assert [s for s in story.scenes if s not in visited] == []
     orders = playtest.order_keys(story)
     assert sum(1 for k in orders if k in taken) / len(orders) >= 0.95
