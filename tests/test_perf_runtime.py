@@ -142,7 +142,7 @@ def reference_orders(engine: Engine) -> list[tuple]:
         if order.condition is None or order.condition(engine):
             number += 1
             views.append((index, number, say, order.words, True, None))
-        elif order.disabled is not None:
+        elif order.disabled is not None and (order.hint_if is None or order.hint_if(engine)):
             views.append((index, None, say, order.words, False, order.disabled))
     return views
 
