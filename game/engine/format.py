@@ -176,6 +176,11 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "add": Field("increments", doc="int variable: amount (clamped)"),
         "reveal": Field("evidence_refs", doc="Evidence added to the dossier."),
         "learn": Field("pilot_refs", doc="Pilots whose names Lena learns."),
+        "asked": Field(
+            "pilot_refs",
+            doc="Pilots Lena asked for their names who did not give them (a refusal): the roll "
+            "call says 'asked, but never gave it' instead of 'never asked'.",
+        ),
         "status": Field("statuses", doc="pilot: active | wounded | missing | killed"),
         "notes": NOTES,
     },

@@ -113,13 +113,16 @@ FATES = {
 
 @dataclass(frozen=True, slots=True)
 class PilotView:
-    """A roster row: `name` is None until Lena has learned it."""
+    """A roster row: `name` is None until Lena has learned it; `asked` is True when she asked
+    for it and was refused (an `asked` effect), so the roll call can tell that from never
+    asking."""
 
     id: str
     callsign: str
     name: str | None
     role: str
     status: str
+    asked: bool = False
 
     @property
     def display(self) -> str:
@@ -572,6 +575,7 @@ class Engine(StateFacts):
                 p.name if p.id in self.state.known else None,
                 p.role,
                 self.state.status[p.id],
+                p.id in self.state.asked and p.id not in self.state.known,
             )
             for p in self.story.pilots.values()
         ]
