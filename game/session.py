@@ -13,7 +13,8 @@ The autosave policy
 -------------------
 - Every order the game carries out is autosaved straight after it: the order that enters a
   scene, each round of an engagement, and the one that reaches an ending. A new game is
-  autosaved at its first scene. So a game killed at any moment, even by SIGKILL, resumes where
+  autosaved at its first scene in the console; line mode (`new_game(autosave=False)`) writes
+  nothing before the first order. So a game killed at any moment, even by SIGKILL, resumes where
   its last order left it.
 - Autosaves fill the ring `auto-1` to `auto-10`, each over the oldest. When the game stands in
   the same machine state (the scene, and the round inside an engagement) as this game's
@@ -102,11 +103,13 @@ def open_saves(save_dir: str | None) -> SaveAccess:
 
 @dataclass(frozen=True)
 class Given:
-    """What became of an order: given (`say` is its text as shown), or not and why."""
+    """What became of an order: given (`say` is its text as shown), or not and why.
+    `understood` is False when what was typed fits no order at all (`Outcome.understood`)."""
 
     ok: bool
     message: str = ""
     say: str = ""
+    understood: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,14 +190,22 @@ class Session:
         """Seconds played in this game, across saves (0 when no game is being played)."""
         return self._clock.seconds() if self._engine is not None else 0.0
 
-    def new_game(self) -> Engine:
-        """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene."""
+    def new_game(self, *, autosave: bool = True) -> Engine:
+        """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene.
+
+        With `autosave=False` (line mode) nothing is written until the first order is given,
+        and leaving before it writes nothing either: a game no order has touched is what any
+        new game gives, and saving it would push an older game out of the autosave ring and
+        become what Continue resumes."""
         from game.engine.runtime import Engine
 
         engine = Engine.new(self.story, draw_seed(self.seed), warp=self.warp, sets=self.sets)
         self.begin(engine)
         self._last_auto = None  # a new game: the autosaves so far are other games'
-        self.autosave()
+        if autosave:
+            self.autosave()
+        else:
+            self._saved_log = list(engine.state.log)  # as good as saved: nothing to keep yet
         return engine
 
     def begin(self, engine: Engine, play_seconds: float = 0.0, *, saved: bool = False) -> None:
@@ -247,7 +258,7 @@ class Session:
         except (ValueError, DeadEnd, GameOver) as exc:
             return Given(False, str(exc))
         if not outcome.ok:
-            return Given(False, outcome.message)
+            return Given(False, outcome.message, understood=outcome.understood)
         self.autosave()
         return Given(True, say=says.get(outcome.index, ""))
 

@@ -14,7 +14,10 @@ MIN_SIGNAL = 0
 MAX_SIGNAL = 4
 
 COMMAND_WORDS = frozenset(
-    {"help", "status", "squad", "dossier", "undo", "quit", "exit", "save", "load", "saves"}
+    {
+        *("help", "look", "status", "squad", "dossier", "glossary", "undo", "quit", "exit"),
+        *("save", "load", "saves", "quicksave", "quickload"),
+    }
 )
 """Words line mode (`handler-one play --plain`) keeps for itself: typed as the first word of a
 line they run a command, so an order's `words` cannot use them there (validate: W021)."""

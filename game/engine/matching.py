@@ -135,12 +135,14 @@ TESTS: tuple[tuple[str, Test], ...] = (
     ("the order's whole text", lambda typed, t: tuple(typed) == t.text),
     ("its command words", lambda typed, t: all(w in t.words for w in typed)),
     ("words of its text", lambda typed, t: all(w in t.words or w in t.said for w in typed)),
-    ("the beginnings of its command words", lambda typed, t: all(_begins(w, t.words) for w in typed)),
+    (
+        "the beginnings of its command words",
+        lambda typed, t: all(_begins(w, t.words) for w in typed),
+    ),
     (
         "the beginnings of its words",
         lambda typed, t: all(
-            _begins(w, t.words) or (len(w) >= MIN_TEXT_PREFIX and _begins(w, t.said))
-            for w in typed
+            _begins(w, t.words) or (len(w) >= MIN_TEXT_PREFIX and _begins(w, t.said)) for w in typed
         ),
     ),
 )
