@@ -37,7 +37,7 @@ HELP = """Giving orders:
   of a word is enough. When what you type fits more than one order, the game
   lists them by number; when it fits none, it says the nearest order it can.
   Each order you give is said back, then what it brought, then the next scene.
-Other commands:
+Commands:
   help        this guide
   look        hear the scene again: where you are, what was said, the orders
   status      the chapter and scene, and the meters: trust and standing

@@ -91,7 +91,7 @@ def test_meta_commands() -> None:
         stdin="help\nsquad\ndossier\nname\nundo\nquit\n",
     )
     out = result.stdout
-    assert "Other commands:" in out and "Giving orders:" in out
+    assert "\nCommands:\n" in out and "Giving orders:" in out
     # Help says what the meters mean, and the autosave policy as the session keeps it.
     assert "  trust     the squad's trust in you." in out and "stops answering" in out
     assert "  standing  your standing with Republic command." in out and "probation" in out
@@ -240,3 +240,19 @@ def test_continue_resumes_the_game_played_last(tmp_path: Path) -> None:
     assert clash.stderr.strip() == (
         "handler-one: --continue resumes the last game; leave out --seed"
     )
+
+
+def test_continue_after_a_quickload_resumes_where_the_game_was_left(tmp_path: Path) -> None:
+    """The quicksave is older than the autosaves made after it: leaving after a quickload keeps
+    the game as left, so --continue does not jump forward to the newer autosave."""
+    saves = tmp_path / "saves"
+    args = ("play", "--plain", "--save-dir", str(saves), str(MINI))
+    stdin = "1\nquicksave\nfollow\nfollow\nquickload\nquit\n"
+    first = run(*args[:2], "--seed", "7", *args[2:], stdin=stdin)
+    assert "Back to the quicksave." in first.stdout
+    again = run(*args[:2], "--continue", *args[2:], stdin="quit\n")
+    assert again.stdout.startswith("Chapter 1, Test Chapter: Riverbed (round 1 of 3).\n")
+    # ...and leaving the game just continued writes nothing more.
+    before = sorted(p.name for p in saves.iterdir())
+    run(*args[:2], "--continue", *args[2:], stdin="quit\n")
+    assert sorted(p.name for p in saves.iterdir()) == before
