@@ -131,6 +131,28 @@ def heading(engine: Engine) -> str:
     return _sentence(f"{chapter}: {engine.heading()}")
 
 
+def arrival_notes(engine: Engine, brought: list[RadioLine]) -> int:
+    """How many of the lines at the end of `brought` (the last order's aftermath) arriving in
+    the scene added rather than the order: the dossier notes of the evidence the scene's
+    `enter` reveals, and the deductions they completed. They are read under the scene's
+    heading, with the scene, not as the order's results."""
+    enter = engine.scene.enter
+    if not enter.reveal or (engine.round is not None and engine.round[0] != 1):
+        return 0
+    titles = {f"Dossier: {engine.story.evidence[e].title}" for e in enter.reveal}
+    end = len(brought)
+    while (
+        end
+        and brought[end - 1].kind == "dossier"
+        and brought[end - 1].text.startswith("Deduction: ")
+    ):
+        end -= 1
+    notes = end
+    while notes and brought[notes - 1].kind == "dossier" and brought[notes - 1].text in titles:
+        notes -= 1
+    return len(brought) - notes if notes < end else 0
+
+
 def spoken_time(seconds: float) -> str:
     """Play time in words: `40 seconds`, `1 minute`, `2 hours 5 minutes`."""
     total = int(seconds)
@@ -251,6 +273,7 @@ class LineMode:
         engine = self.engine
         lines = engine.radio()
         brought = len(engine.state.aftermath)
+        brought -= arrival_notes(engine, lines[:brought])
         if said:
             self.say(f"You: {said}")
         self._say_lines(lines[:brought])

@@ -243,6 +243,21 @@ def test_the_order_is_said_back_and_its_results_come_before_the_next_heading(
     assert shown[5:] == ["HQ: Contacts.", "Thistle: Contacts.", "1) Follow Undertaker.", "2) Push."]
 
 
+def test_what_a_scene_reveals_on_arrival_is_read_under_its_heading(tmp_path: Path) -> None:
+    """The dossier notes a scene's `enter` adds are the scene's, not the order's results."""
+    story = shipped()
+    scene = story.scenes[story.start]
+    order = next(o for o in scene.orders if "link" in o.words)
+    arrival = story.scenes[order.branches[0].goto]
+    assert arrival.enter.reveal, "the test needs the start's 'open the link' to reveal on arrival"
+    engine = Engine.new(story, 5)
+    mode, out = line_mode(story, engine, tmp_path / "saves")
+    shown = typed(mode, out, order.say).splitlines()
+    heading = next(i for i, line in enumerate(shown) if HEADING.match(line))
+    note = f"Dossier: {story.evidence[arrival.enter.reveal[0]].title}."
+    assert shown[0] == f"You: {order.say}" and shown.index(note) == heading + 1
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
