@@ -204,11 +204,11 @@ def test_line_mode_loads_an_old_save_gives_an_order_and_undoes_it(store) -> None
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("Note: The story has changed since this save.")
-    assert "PLUMBLINE: Dawn, ma'am. Nineteen hundred. Still. Thank you for the company." in out
-    after_undo = out.split("Order taken back.\n", 1)[1]
-    assert after_undo.startswith("== Chapter 2 · Replacement Cores · Night Watch ==")
-    assert "+ Plumbline      Noor Haddad" in after_undo  # the roster, asked for after the undo
-    assert "+ Longshot       Dario Adeyemi" in after_undo
+    assert "Plumbline: Dawn, ma'am. Nineteen hundred. Still. Thank you for the company." in out
+    after_undo = out.split("Order taken back.\n\n", 1)[1]
+    assert after_undo.startswith("Chapter 2, Replacement Cores: Night Watch.")
+    assert "  Plumbline, Noor Haddad, active." in after_undo  # the roster, asked for after undo
+    assert "  Longshot, Dario Adeyemi, active." in after_undo
     assert not OLD_CALLSIGNS.search(out)
 
 
