@@ -38,6 +38,12 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--save-dir", metavar="DIR", help="where saves live")
     parser.add_argument("--load", metavar="NAME", help="resume a saved game")
+    parser.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="resume the game played last (a new game when there is none)",
+    )
     parser.add_argument("--replay", metavar="FILE", help="replay a playtest transcript (line mode)")
     parser.add_argument("--warp", metavar="SCENE", help="start at a scene (for authors)")
     parser.add_argument(
@@ -58,6 +64,21 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
 def cmd_play(args: argparse.Namespace) -> int:
     """Start the game: the console in a terminal, else (or with --plain) line mode. Both drive
     the same `Session` (game/session.py); this only builds it from the command line."""
+    if args.resume:
+        others = [
+            flag
+            for flag, given in (
+                ("--load", args.load is not None),
+                ("--seed", args.seed is not None),
+                ("--warp", bool(args.warp)),
+                ("--set", bool(args.set)),
+                ("--replay", bool(args.replay)),
+                ("--dev", bool(args.dev)),
+            )
+            if given
+        ]
+        if others:
+            raise UsageError(f"--continue resumes the last game; leave out {', '.join(others)}")
     run_console = None
     if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
         try:
@@ -80,12 +101,14 @@ def cmd_play(args: argparse.Namespace) -> int:
         return run_console(session, resumed, dev=bool(args.dev))
     from game.plain import play
 
-    return play(session, resumed)
+    fresh = args.resume and resumed is None
+    return play(session, resumed, note="No game to continue; a new game begins." if fresh else None)
 
 
 def open_session(args: argparse.Namespace) -> tuple[Session, Resumed | None]:
     """The session `handler-one play` asks for: the story, the save folder, the new-game options
-    (--seed, --warp, --set), and with --load the saved game (or exit 1 saying why not)."""
+    (--seed, --warp, --set), and with --load the saved game, with --continue the game played
+    last (None when there is none), or exit 1 saying why not."""
     from game.session import SaveFailed, Session, open_saves
 
     check_load(args)
@@ -94,12 +117,17 @@ def open_session(args: argparse.Namespace) -> tuple[Session, Resumed | None]:
     check_warp(args.warp, story)
     saves = open_saves(args.save_dir)
     session = Session(story, saves, seed=args.seed, warp=args.warp, sets=sets)
-    if args.load is None:
+    resume = getattr(args, "resume", False)
+    if args.load is None and not resume:
         return session, None
     if not saves.available:
-        print(f"handler-one: --load: {saves.reason}", file=sys.stderr)
+        print(
+            f"handler-one: {'--continue' if resume else '--load'}: {saves.reason}", file=sys.stderr
+        )
         raise SystemExit(1)
     try:
+        if resume:
+            return session, session.continue_game()
         return session, session.load(args.load)
     except SaveFailed as exc:
         print(f"handler-one: {exc}", file=sys.stderr)

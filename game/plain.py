@@ -18,27 +18,45 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, TextIO
 
+from game.engine.diagnostics import one_line
 from game.session import Resumed, SaveFailed, Session
 from game.stopping import Stop, signal_name, stop_signals
 
 if TYPE_CHECKING:
+    from game.engine.model import Story
     from game.engine.runtime import Engine, PilotView, RadioLine
+    from game.engine.saves import SaveInfo
+    from game.glossary import GlossaryEntry
 
-HELP = """Orders: type an order's number, or its command words (a unique prefix is enough).
-Other commands:
-  help      this text
-  status    chapter, scene, and the squad's trust against your standing
-  squad     the squadron roster
-  dossier   evidence and deductions
-  undo      take back the last order
-  quit      leave the game
+START_HINT = "Type a number or the words of an order; help lists commands."
+
+HELP = """Giving orders:
+  Type an order's number (2, 2. or #2), or the order as you read it, whole or in
+  part: "Open the link.", "open link", or words only that order has, like "desk".
+  Case, punctuation and the words a, an and the do not matter, and the beginning
+  of a word is enough. When what you type fits more than one order, the game
+  lists them by number; when it fits none, it says the nearest order it can.
+  Each order you give is said back, then what it brought, then the next scene.
+Commands:
+  help        this guide
+  look        hear the scene again: where you are, what was said, the orders
+  status      the chapter and scene, and the meters: trust and standing
+  squad       the squadron: each callsign, the name if you know it, and condition
+  dossier     evidence and deductions
+  glossary    people, places and terms; 'glossary WORD' reads one, like
+              'glossary Juggernaut'
+  undo        take back the last order
+  quit        leave the game (exit works too)
 Saving:
-  save NAME  save the game in a slot (replaces a save of that name)
-  load NAME  resume a saved game ('load quick' for the quicksave, 'load auto-1' ...)
-  saves      list the saves
+  quicksave   save the game in the quick slot
+  quickload   go back to the quicksave
+  save NAME   save the game in a slot (replaces a save of that name)
+  load NAME   resume a saved game ('load auto-1' for an autosave)
+  saves       list the saves
 The game autosaves after every order (each scene, engagement round and ending:
 slots auto-1 to auto-10), and when you leave a game that changed since its last
-save (after an undo, say).
+save (after an undo, say). A new game is first saved at its first order.
+'handler-one play --plain --continue' resumes the game you played last.
 What the meters mean:
   trust     the squad's trust in you. Names, staying on the link and heeding
             Undertaker raise it; coldness and cruelty lower it. If it fails, the
@@ -50,7 +68,7 @@ What the meters mean:
 
 QUIT_WORDS = ("quit", "exit")
 
-STATUS_MARK = {"active": "+", "wounded": "!", "missing": "?", "killed": "x"}
+SAVE_KINDS = {"auto": "autosave", "quick": "quicksave"}
 
 
 class Stopped(BaseException):
@@ -64,19 +82,109 @@ class Stopped(BaseException):
         super().__init__(self.name)
 
 
-def format_line(line: RadioLine) -> str:
-    """A radio line as line mode prints it: `CALLSIGN: text`, narration bare."""
+def speaker(line: RadioLine, story: Story) -> str:
+    """Who says a line, as a screen reader should say it: a pilot's callsign as the story
+    writes it (not in capitals), HQ, or "You" for Lena; empty for narration."""
+    if line.kind == "lena":
+        return "You"
+    pilot = story.pilots.get(line.speaker)
+    if pilot is not None:
+        return pilot.callsign
+    return line.tag
+
+
+def format_line(line: RadioLine, story: Story) -> str:
+    """A radio line as line mode prints it: `Callsign: text`, narration bare, a warning as
+    `Callsign, warning: text`, a dossier note as a sentence."""
     if line.kind == "warning":
-        return f"{line.tag} (warning): {line.text}"
+        return f"{speaker(line, story)}, warning: {line.text}"
     if line.kind == "dossier":
-        return f"[{line.text}]"
-    return f"{line.tag}: {line.text}" if line.tag else line.text
+        return _sentence(line.text)
+    who = speaker(line, story)
+    return f"{who}: {line.text}" if who else line.text
+
+
+def who_is(pilot: PilotView, *, roll_call: bool = False) -> str:
+    """The pilot's name, or in words why there is none: never asked, or asked and refused."""
+    if pilot.name:
+        return pilot.name
+    if pilot.asked:
+        return "asked, but never gave it" if roll_call else "asked, no name given"
+    return "name never asked" if roll_call else "name not known"
 
 
 def format_pilot(pilot: PilotView) -> str:
-    """One roster row: status mark, callsign, name (or a dash), role, status."""
-    name = pilot.name or "—"
-    return f"  {STATUS_MARK.get(pilot.status, ' ')} {pilot.callsign:<14} {name:<22} {pilot.status}"
+    """One roster row in words: `Longshot, Dario Adeyemi, active.`"""
+    return f"  {pilot.callsign}, {who_is(pilot)}, {pilot.status}."
+
+
+def format_fate(pilot: PilotView) -> str:
+    """One roll-call row in words: `Ringside, asked, but never gave it: killed in action.`"""
+    return f"  {pilot.callsign}, {who_is(pilot, roll_call=True)}: {pilot.fate}."
+
+
+def heading(engine: Engine) -> str:
+    """Where the game stands, in words: `Chapter 1, Supervise and Log: Posting.`"""
+    number = engine.scene.chapter
+    title = engine.story.chapter_title(number)
+    chapter = f"Chapter {number}" if title == f"Chapter {number}" else f"Chapter {number}, {title}"
+    return _sentence(f"{chapter}: {engine.heading()}")
+
+
+def arrival_notes(engine: Engine, brought: list[RadioLine]) -> int:
+    """How many of the lines at the end of `brought` (the last order's aftermath) arriving in
+    the scene added rather than the order: the dossier notes of the evidence the scene's
+    `enter` reveals, and the deductions they completed. They are read under the scene's
+    heading, with the scene, not as the order's results."""
+    enter = engine.scene.enter
+    if not enter.reveal or (engine.round is not None and engine.round[0] != 1):
+        return 0
+    titles = {f"Dossier: {engine.story.evidence[e].title}" for e in enter.reveal}
+    end = len(brought)
+    while (
+        end
+        and brought[end - 1].kind == "dossier"
+        and brought[end - 1].text.startswith("Deduction: ")
+    ):
+        end -= 1
+    notes = end
+    while notes and brought[notes - 1].kind == "dossier" and brought[notes - 1].text in titles:
+        notes -= 1
+    return len(brought) - notes if notes < end else 0
+
+
+def spoken_time(seconds: float) -> str:
+    """Play time in words: `40 seconds`, `1 minute`, `2 hours 5 minutes`."""
+    total = int(seconds)
+    if total < 60:
+        return _count(total, "second")
+    hours, minutes = divmod(total // 60, 60)
+    if not hours:
+        return _count(minutes, "minute")
+    return _count(hours, "hour") + (f" {_count(minutes, 'minute')}" if minutes else "")
+
+
+def format_save(info: SaveInfo) -> str:
+    """One save as a line of `saves`, in words."""
+    kind = SAVE_KINDS.get(info.kind, "save")
+    when = info.saved_at.replace("T", " ")[:16]
+    where = f"Chapter {info.chapter}, {info.scene_title}"
+    if info.ending:
+        where += f", ended: {info.ending}"
+    squad = info.squad_summary.replace(" · ", ", ")
+    changed = " The story has changed since." if info.story_changed else ""
+    played = spoken_time(info.play_seconds)
+    return f"  {info.slot}: {kind}, {when}, played {played}. {where}; {squad}.{changed}"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" + ("" if n == 1 else "s")
+
+
+def _sentence(text: str) -> str:
+    """`text` ending as a sentence does."""
+    text = text.rstrip()
+    return text if text[-1:] in ".?!…:" else f"{text}."
 
 
 class LineMode:
@@ -89,16 +197,24 @@ class LineMode:
         self.pending: int | None = None  # a signal that came while an order was carried out
         self.autosave_failed = False  # a failed autosave is reported once
         session.report = self.report
+        # Every command, with whether it reads the rest of the line (a command that does not
+        # may still be the first word of an order typed as shown: see `handle`).
         self._commands: dict[str, Callable[[str], None]] = {
             "help": self.show_help,
+            "look": self.look,
             "status": self.show_status,
             "squad": self.show_squad,
             "dossier": self.show_dossier,
+            "glossary": self.show_glossary,
             "undo": self.undo,
+            "quicksave": self.quicksave,
+            "quickload": self.quickload,
             "save": self.save,
             "load": self.load,
             "saves": self.show_saves,
         }
+        self._takes_argument = frozenset({"glossary", "save", "load"})
+        self._glossary: tuple[list[GlossaryEntry], str] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -136,22 +252,66 @@ class LineMode:
         with suppress(OSError, ValueError):
             self.say(f"({what.lower()}: {why}; 'save NAME' to try another way)")
 
+    # --- the scene ----------------------------------------------------------------------------
+
     def show_scene(self) -> None:
-        """The scene header, its radio lines and the orders."""
+        """Where the game stands and everything heard there: the heading, the last order (if
+        one brought the game here) and what it brought, the scene's lines, then the orders.
+        What the start, `look`, a load and an undo show."""
         engine = self.engine
-        self.say(f"== {engine.header()} ==")
-        for line in engine.radio():
-            self.say(format_line(line))
+        self.say(heading(engine))
+        last = self.last_order()
+        if last:
+            self.say(f"You: {last}")
+        self._say_lines(engine.radio())
         if engine.ending is None:
             self.show_orders()
 
+    def show_arrival(self, said: str) -> None:
+        """After an order: the order said back, what it brought, then the next scene under its
+        heading (so no result is read as part of the scene it led to)."""
+        engine = self.engine
+        lines = engine.radio()
+        brought = len(engine.state.aftermath)
+        brought -= arrival_notes(engine, lines[:brought])
+        if said:
+            self.say(f"You: {said}")
+        self._say_lines(lines[:brought])
+        self.say()
+        self.say(heading(engine))
+        self._say_lines(lines[brought:])
+        if engine.ending is None:
+            self.show_orders()
+
+    def _say_lines(self, lines: list[RadioLine]) -> None:
+        story = self.engine.story
+        for line in lines:
+            self.say(format_line(line, story))
+
+    def last_order(self) -> str:
+        """The text of the order that brought the game where it stands, or empty."""
+        from game.engine.text import plain_text, render
+
+        engine = self.engine
+        if not engine.state.log:
+            return ""
+        state, index = engine.state.log[-1]
+        orders = engine.story.orders_at(state)
+        if not 0 <= index < len(orders):
+            return ""
+        return " ".join(plain_text(render(orders[index].say, engine.var)).split())
+
     def show_orders(self) -> None:
-        """The numbered orders, and disabled ones with their reason."""
+        """The numbered orders, and unavailable ones with their reason."""
         for view in self.engine.orders():
             if view.enabled:
                 self.say(f"{view.number}) {view.say}")
             else:
-                self.say(f"-) {view.say} [unavailable: {view.reason}]")
+                self.say(f"Not available: {view.say} ({view.reason})")
+
+    def look(self, _argument: str = "") -> None:
+        """`look`: the scene again."""
+        self.show_scene()
 
     def show_ending(self) -> None:
         """The ending's title and text, then the roll call."""
@@ -164,15 +324,16 @@ class LineMode:
         self.say()
         self.say("ROLL CALL")
         for pilot in self.engine.roll_call():
-            who = pilot.name if pilot.name else "(name never asked)"
-            self.say(f"  {pilot.callsign:<14} {who:<22} {pilot.fate}")
+            self.say(format_fate(pilot))
+
+    # --- what the player can ask for ----------------------------------------------------------
 
     def show_status(self, _argument: str = "") -> None:
-        """Where the game is, and the meters (trust, standing) as `name 3/10`."""
-        self.say(self.engine.header())
-        meters = [f"{m.name} {m.value}/{m.high}" for m in self.engine.meters()]
+        """Where the game is, and the meters as `Trust 3 of 10.`"""
+        self.say(heading(self.engine))
+        meters = [f"{m.name.capitalize()} {m.value} of {m.high}." for m in self.engine.meters()]
         if meters:
-            self.say("  ".join(meters))
+            self.say(" ".join(meters))
 
     def show_squad(self, _argument: str = "") -> None:
         """The roster."""
@@ -181,33 +342,73 @@ class LineMode:
             self.say(format_pilot(pilot))
 
     def show_dossier(self, _argument: str = "") -> None:
-        """Evidence held and deductions made or hinted."""
+        """Evidence held and deductions made or hinted, one line each."""
         entries = self.engine.dossier()
         self.say("DOSSIER")
         if not entries:
-            self.say("  (empty)")
+            self.say("  Nothing yet.")
         for entry in entries:
             ev = entry.evidence
-            self.say(f"  [{ev.source}] {ev.title} (from: {entry.found_in})")
-            self.say(f"      {ev.text}")
+            self.say(f"  {ev.title} ({ev.source}, found in {entry.found_in}): {ev.text}")
         for view in self.engine.deductions():
             d = view.deduction
             if view.made:
-                self.say(f"  DEDUCTION: {d.title} - {d.text}")
+                self.say(f"  Deduction, {d.title}: {d.text}")
             elif d.hint:
-                self.say(f"  (a thread: {d.hint})")
+                self.say(f"  A thread to follow: {d.hint}")
+
+    def show_glossary(self, query: str = "") -> None:
+        """`glossary`: the terms by kind; `glossary WORD`: the entries that word names."""
+        from game.glossary import KIND_PLURAL, KINDS, mentioning, named
+
+        if self._glossary is None:
+            from game.glossary import load_glossary
+
+            self._glossary = load_glossary()
+        entries, message = self._glossary
+        if not entries:
+            self.say(message)
+            return
+        if not query:
+            self.say(f"GLOSSARY, {len(entries)} entries. 'glossary WORD' reads one.")
+            for kind in KINDS:
+                terms = [e.term for e in entries if e.kind == kind]
+                if terms:
+                    self.say(f"  {KIND_PLURAL[kind]}: {'; '.join(terms)}.")
+            return
+        found = named(entries, query)
+        shown = one_line(query[:60])
+        if len(found) == 1:
+            entry = found[0]
+            self.say(f"{entry.term} ({entry.kind}): {entry.text}")
+            return
+        if found:
+            listed = "; ".join(e.term for e in found)
+            self.say(
+                f"'{shown}' fits {len(found)} entries: {listed}. Type more of the one you mean."
+            )
+            return
+        mentions = mentioning(entries, query)
+        if mentions:
+            listed = "; ".join(e.term for e in mentions)
+            self.say(f"No entry is called '{shown}'. It is mentioned under: {listed}.")
+        else:
+            self.say(f"No entry is called '{shown}'. 'glossary' lists them all.")
 
     def show_help(self, _argument: str = "") -> None:
-        """The commands."""
+        """The commands guide."""
         self.say(HELP)
 
     def undo(self, _argument: str = "") -> None:
         """Take back the last order and show the scene again."""
         if self.session.undo():
             self.say("Order taken back.")
+            self.say()
             self.show_scene()
         else:
             self.say("Nothing to undo.")
+
+    # --- saving -------------------------------------------------------------------------------
 
     def save(self, name: str) -> None:
         """`save NAME`."""
@@ -224,18 +425,37 @@ class LineMode:
         note = " (replacing the earlier save)" if replacing else ""
         self.say(f"Saved as '{info.slot}'{note}.")
 
+    def quicksave(self, _argument: str = "") -> None:
+        """`quicksave`."""
+        try:
+            self.session.quicksave()
+        except SaveFailed as exc:
+            self.say(f"Not saved: {exc}")
+            return
+        self.say("Quicksaved. 'quickload' comes back here.")
+
     def load(self, name: str) -> None:
         """`load NAME`; with no name, list the saves."""
         if not name:
             self.say("Usage: load NAME")
             self.show_saves()
             return
+        self._resume(lambda: self.session.load(name))
+
+    def quickload(self, _argument: str = "") -> None:
+        """`quickload`."""
+        self._resume(self.session.quickload)
+
+    def _resume(self, load: Callable[[], Resumed]) -> None:
         try:
-            resumed = self.session.load(name)
+            resumed = load()
         except SaveFailed as exc:
             self.say(f"Not loaded: {exc}")
             return
-        self.say(f"Loaded '{resumed.slot}'.")
+        if resumed.slot == "quick":
+            self.say("Back to the quicksave.")
+        else:
+            self.say(f"Loaded '{resumed.slot}'.")
         if resumed.message:
             self.say(f"Note: {resumed.message}")
         self.say()
@@ -243,8 +463,6 @@ class LineMode:
 
     def show_saves(self, _argument: str = "") -> None:
         """`saves`: every save of this story, newest first."""
-        from game.tools.saves import format_info
-
         session = self.session
         try:
             saves = session.list_saves()
@@ -256,30 +474,42 @@ class LineMode:
         else:
             self.say(f"SAVES in {session.save_folder}")
             for info in saves:
-                self.say(format_info(info))
+                self.say(format_save(info))
         for problem in session.save_problems():
-            self.say(f"  (unreadable) {problem}")
+            self.say(f"  Unreadable: {problem}")
+
+    # --- input --------------------------------------------------------------------------------
 
     def handle(self, text: str) -> bool:
         """Act on one line of input; False means leave the game."""
+        from game.engine.matching import closest, whole_text
+
         command = text.strip()
         word, _, argument = command.partition(" ")
         word = word.lower()
+        argument = argument.strip()
         if not command:
-            self.say("Type an order's number, or 'help'.")
+            self.say("Type an order's number or its words; help lists commands.")
             return True
-        if word in QUIT_WORDS:
-            return False
         builtin = self._commands.get(word)
-        if builtin is not None:
-            builtin(argument.strip())
-            return True
+        if word in QUIT_WORDS or builtin is not None:
+            # An order typed as shown is that order, even if it begins with a command's word
+            # ("Save them all."); a command word alone is always the command.
+            ending = self.engine.ending is not None
+            if not argument or ending or whole_text(self.engine.orders(), command) is None:
+                if builtin is None:
+                    return False
+                builtin(argument)
+                return True
         given = self.session.give_text(command)
         if not given.ok:
-            self.say(given.message)
+            meant = closest(word, sorted(self.commands())) if not given.understood else []
+            if meant and (not argument or meant[0] in self._takes_argument):
+                self.say(f"'{one_line(word[:30])}' is not an order here. Did you mean {meant[0]}?")
+            else:
+                self.say(given.message)
             return True
-        self.say()
-        self.show_scene()
+        self.show_arrival(given.say)
         return True
 
     def run(self, lines: TextIO | None = None) -> int:
@@ -289,6 +519,7 @@ class LineMode:
         if self.engine.ending is not None:
             self.show_ending()
             return 0
+        self.say(START_HINT)
         while True:
             # From here until a line is read, a signal stops the game at once; one that came
             # just before is caught by the check (so none can be left waiting on the read).
@@ -331,9 +562,11 @@ def stop_on_signals(mode: LineMode) -> Iterator[None]:
                 signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
-def play(session: Session, resumed: Resumed | None = None) -> int:
-    """`handler-one play --plain`: a new game (or `resumed`, the game `--load` brought back),
-    played on stdin/stdout until an ending, `quit` or the end of input. Returns the exit status.
+def play(session: Session, resumed: Resumed | None = None, note: str | None = None) -> int:
+    """`handler-one play --plain`: a new game (or `resumed`, the game `--load` or `--continue`
+    brought back), played on stdin/stdout until an ending, `quit` or the end of input; `note`
+    is said first. Returns the exit status. A new game writes no autosave before its first
+    order (`Session.new_game(autosave=False)`).
 
     ctrl+c, SIGTERM and SIGHUP (the terminal closed) stop the game cleanly: an order under way
     is finished, the session keeps the game (`Session.stop`), and the exit status is 128 + the
@@ -342,8 +575,10 @@ def play(session: Session, resumed: Resumed | None = None) -> int:
     mode = LineMode(session)
     with stop_on_signals(mode):
         try:
+            if note:
+                mode.say(note)
             if resumed is None:
-                session.new_game()
+                session.new_game(autosave=False)
             elif resumed.message:
                 mode.say(f"Note: {resumed.message}")
             status = mode.run()

@@ -13,7 +13,8 @@ The autosave policy
 -------------------
 - Every order the game carries out is autosaved straight after it: the order that enters a
   scene, each round of an engagement, and the one that reaches an ending. A new game is
-  autosaved at its first scene. So a game killed at any moment, even by SIGKILL, resumes where
+  autosaved at its first scene in the console; line mode (`new_game(autosave=False)`) writes
+  nothing before the first order. So a game killed at any moment, even by SIGKILL, resumes where
   its last order left it.
 - Autosaves fill the ring `auto-1` to `auto-10`, each over the oldest. When the game stands in
   the same machine state (the scene, and the round inside an engagement) as this game's
@@ -24,8 +25,9 @@ The autosave policy
 - Undo, quickload, load and Continue write nothing: what they bring back is already saved, or
   (after an undo) one order behind the last autosave.
 - Leaving a game (quitting, returning to the title, the end of line mode's input, a stop
-  signal) autosaves it when it differs from its last save, as after an undo, so Continue finds
-  it exactly as it was left. An ended game is not saved again.
+  signal) autosaves it when it differs from its last save, as after an undo, or when the save
+  that holds it is not the newest (after a quickload, or a load of an older save), so Continue
+  finds it exactly as it was left. An ended game is not saved again.
 - A failed autosave never stops the game: the front end is told through `Session.report`.
 """
 
@@ -102,11 +104,13 @@ def open_saves(save_dir: str | None) -> SaveAccess:
 
 @dataclass(frozen=True)
 class Given:
-    """What became of an order: given (`say` is its text as shown), or not and why."""
+    """What became of an order: given (`say` is its text as shown), or not and why.
+    `understood` is False when what was typed fits no order at all (`Outcome.understood`)."""
 
     ok: bool
     message: str = ""
     say: str = ""
+    understood: bool = True
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class Session:
         self._engine: Engine | None = None
         self._clock = _Clock()
         self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
+        self._held_in: str | None = None  # the slot of that save: it holds the game as it is
         self._last_auto: _Autosave | None = None
 
     # --- the game ------------------------------------------------------------------------------
@@ -187,14 +192,22 @@ class Session:
         """Seconds played in this game, across saves (0 when no game is being played)."""
         return self._clock.seconds() if self._engine is not None else 0.0
 
-    def new_game(self) -> Engine:
-        """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene."""
+    def new_game(self, *, autosave: bool = True) -> Engine:
+        """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene.
+
+        With `autosave=False` (line mode) nothing is written until the first order is given,
+        and leaving before it writes nothing either: a game no order has touched is what any
+        new game gives, and saving it would push an older game out of the autosave ring and
+        become what Continue resumes."""
         from game.engine.runtime import Engine
 
         engine = Engine.new(self.story, draw_seed(self.seed), warp=self.warp, sets=self.sets)
         self.begin(engine)
         self._last_auto = None  # a new game: the autosaves so far are other games'
-        self.autosave()
+        if autosave:
+            self.autosave()
+        else:
+            self._saved_log = list(engine.state.log)  # as good as saved: nothing to keep yet
         return engine
 
     def begin(self, engine: Engine, play_seconds: float = 0.0, *, saved: bool = False) -> None:
@@ -203,6 +216,7 @@ class Session:
         self._engine = engine
         self._clock = _Clock(float(play_seconds))
         self._saved_log = list(engine.state.log) if saved else None
+        self._held_in = None
 
     def close(self) -> SaveInfo | None:
         """Leave the game (quit, back to the title), keeping it as it was left: the autosave
@@ -247,7 +261,7 @@ class Session:
         except (ValueError, DeadEnd, GameOver) as exc:
             return Given(False, str(exc))
         if not outcome.ok:
-            return Given(False, outcome.message)
+            return Given(False, outcome.message, understood=outcome.understood)
         self.autosave()
         return Given(True, say=says.get(outcome.index, ""))
 
@@ -271,8 +285,21 @@ class Session:
         return list(engine.state.log) != self._saved_log
 
     def keep_unsaved(self) -> SaveInfo | None:
-        """Autosave if the game differs from its last save; the autosave made, or None."""
-        return self.autosave() if self.unsaved else None
+        """Autosave if the game differs from its last save, or if that save is not the newest
+        (Continue would resume another moment); the autosave made, or None."""
+        return self.autosave() if self.unsaved or self._held_behind() else None
+
+    def _held_behind(self) -> bool:
+        """Whether the save holding the game as it is now is not what Continue would resume:
+        after a quickload, say, the autosaves made since the quicksave are newer."""
+        engine = self._engine
+        if self._held_in is None or engine is None or engine.ending is not None:
+            return False
+        try:
+            latest = self.latest()
+        except SaveFailed:
+            return False
+        return latest is not None and latest.slot != self._held_in
 
     def autosave(self) -> SaveInfo | None:
         """Autosave now, by the policy in this module's docstring; the save made, or None (no
@@ -292,6 +319,7 @@ class Session:
                 self.report("Autosave failed", self._why(exc))
             return None
         self._saved_log = list(engine.state.log)
+        self._held_in = info.slot
         self._last_auto = _Autosave(info, state, seed)
         return info
 
@@ -303,6 +331,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - every failure is one line for the player
             raise SaveFailed("Save failed", self._why(exc)) from None
         self._saved_log = list(self.engine.state.log)
+        self._held_in = info.slot
         return info
 
     def quicksave(self) -> SaveInfo:
@@ -313,6 +342,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Quicksave failed", self._why(exc)) from None
         self._saved_log = list(self.engine.state.log)
+        self._held_in = info.slot
         return info
 
     def has_save(self, slot: str) -> bool:
@@ -393,6 +423,7 @@ class Session:
     def _resume(self, loaded: Loaded) -> Resumed:
         info, state = loaded.info, loaded.engine.state
         self.begin(loaded.engine, info.play_seconds, saved=True)
+        self._held_in = info.slot
         if info.kind == "auto":
             # Continue after a kill, then undo and the same order: that replaces this autosave.
             self._last_auto = _Autosave(info, state.scene, state.seed)

@@ -24,16 +24,32 @@ def test_plays_to_an_ending_with_the_documented_shape() -> None:
     result = run("play", "--plain", "--seed", "7", str(MINI), stdin="2\n1\n1\n1\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "== Chapter 1 · Test Chapter · First Contact =="
+    assert lines[0] == "Chapter 1, Test Chapter: First Contact."
     assert "HQ: Units deployed, Handler One." in lines
     assert "Wind on the link." in lines  # narration is unprefixed
+    assert "Undertaker: Handler One. We [static] you." in lines  # callsigns as written
     assert "1) Report status." in lines
-    assert "-) Read the ledger. [unavailable: Nothing to connect yet.]" in lines
+    assert "Not available: Read the ledger. (Nothing to connect yet.)" in lines
+    # One line before the first prompt says how to play and that help exists.
+    hint = "Type a number or the words of an order; help lists commands."
+    assert lines[lines.index("3) Close the link.") + 1] == hint
     assert any(line.startswith("> ") for line in lines)
+    # The order is said back, then what it brought, then the next scene under its heading.
+    given = lines.index("> You: What's your name?")
+    assert lines[given + 1 : given + 5] == [
+        "Dossier: Voices.",
+        "Deduction: People.",
+        "",
+        "Chapter 1, Test Chapter: Riverbed (round 1 of 3).",
+    ]
+    assert "Undertaker, warning: Pull left." in lines
     ending = lines.index("ENDING: Good End")
-    roll_call = "\n".join(lines[ending:])
-    assert "Shinei Nouzen" in roll_call  # she asked his name
-    assert "Thistle        (name never asked)" in roll_call
+    assert lines[ending + 3 :] == [
+        "ROLL CALL",
+        "  Undertaker, Shinei Nouzen: alive.",  # she asked his name
+        "  Thistle, name never asked: alive.",
+        "  Rook, Rook Test: alive.",
+    ]
     assert result.stderr == ""
 
 
@@ -48,13 +64,20 @@ def test_random_input_reaches_an_ending_and_is_byte_identical() -> None:
 
 
 def test_bad_input_gets_a_hint_and_the_prompt_again() -> None:
-    result = run("play", "--plain", "--seed", "1", str(MINI), stdin="fly\n7\n\nledger\n")
+    stdin = "fly\n7\n\nledger\nhelo\nsav mine\nreprot\nwhat\n"
+    result = run("play", "--plain", "--seed", "1", str(MINI), stdin=stdin)
     out = result.stdout
-    assert "No order answers to 'fly'. Words here: ask, close, name, report, sitrep." in out
+    assert "No order answers to 'fly'. Type a number from 1 to 3, or words from an order." in out
     assert "There is no order 7; choose 1 to 3." in out
-    assert "Type an order's number, or 'help'." in out
+    assert "Type an order's number or its words; help lists commands." in out
     assert "Not now: Nothing to connect yet." in out
-    assert out.count("> ") == 5
+    # A mistyped command is named; a mistyped order is offered, never given.
+    assert "'helo' is not an order here. Did you mean help?" in out
+    assert "'sav' is not an order here. Did you mean save?" in out
+    assert "No order answers to 'reprot'. Did you mean 1, Report status?" in out
+    # Nothing was given until 'what', a word of the order's text (not one of its words).
+    assert out.count("> You: ") == 1 and "> You: What's your name?" in out
+    assert out.count("> ") == 9
     assert result.returncode == 0
 
 
@@ -68,15 +91,16 @@ def test_meta_commands() -> None:
         stdin="help\nsquad\ndossier\nname\nundo\nquit\n",
     )
     out = result.stdout
-    assert "Other commands:" in out
+    assert "\nCommands:\n" in out and "Giving orders:" in out
     # Help says what the meters mean, and the autosave policy as the session keeps it.
     assert "  trust     the squad's trust in you." in out and "stops answering" in out
     assert "  standing  your standing with Republic command." in out and "probation" in out
     assert "  signal    how clear the link is." in out
     assert "autosaves after every order" in out and "every scene" not in out
-    assert "SQUADRON" in out and "Undertaker" in out and "Rook Test" in out
-    assert "[official] Bulletin (from: First Contact)" in out
-    assert "(a thread: Two things disagree.)" in out
+    assert "SQUADRON\n  Undertaker, name not known, active.\n" in out
+    assert "  Rook, Rook Test, active.\n" in out
+    assert "  Bulletin (official, found in First Contact): No losses.\n" in out
+    assert "  A thread to follow: Two things disagree.\n" in out
     assert "Order taken back." in out
     assert result.returncode == 0
 
@@ -90,7 +114,7 @@ def test_warp_and_set_for_authors() -> None:
     result = run(
         "play", "--plain", "--seed", "1", "--warp", "fight", "--set", "trust=9", str(MINI), stdin=""
     )
-    assert result.stdout.startswith("== Chapter 1 · Test Chapter · Riverbed (round 1 of 3) ==")
+    assert result.stdout.startswith("Chapter 1, Test Chapter: Riverbed (round 1 of 3).\n")
     bad = run("play", "--plain", "--set", "trust=high", str(MINI))
     assert (
         bad.returncode == 2
@@ -175,10 +199,60 @@ def _autosaved_states(save_dir: Path) -> list[str]:
 
 def test_line_mode_autosaves_by_the_session_policy(tmp_path: Path) -> None:
     """Every order is autosaved, rounds included; undo and then the same order leave one
-    autosave of the round it leads to, and `quit` after an undo keeps the game as left."""
+    autosave of the round it leads to, and `quit` after an undo keeps the game as left. A new
+    game writes nothing before its first order."""
     saves = tmp_path / "saves"
     stdin = "1\nfollow\nundo\nfollow\nundo\nquit\n"
     result = run("play", "--plain", "--seed", "7", "--save-dir", str(saves), str(MINI), stdin=stdin)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Order taken back.") == 2
-    assert _autosaved_states(saves) == ["fight", "fight#2", "fight", "first_contact"]
+    assert _autosaved_states(saves) == ["fight", "fight#2", "fight"]
+
+
+def test_a_new_game_left_before_any_order_writes_nothing(tmp_path: Path) -> None:
+    """Starting line mode and leaving (quit, end of input, only commands) never pushes an
+    older game out of the autosave ring or becomes what Continue resumes."""
+    saves = tmp_path / "saves"
+    args = ("play", "--plain", "--seed", "7", "--save-dir", str(saves), str(MINI))
+    for stdin in ("quit\n", "", "help\nsquad\nlook\nstatus\nundo\n"):
+        assert run(*args, stdin=stdin).returncode == 0
+    assert not saves.exists() or list(saves.iterdir()) == []
+
+
+def test_continue_resumes_the_game_played_last(tmp_path: Path) -> None:
+    saves = tmp_path / "saves"
+    first = run("play", "--plain", "--seed", "7", "--save-dir", str(saves), str(MINI), stdin="1\n")
+    assert first.returncode == 0
+    again = run("play", "--plain", "--continue", "--save-dir", str(saves), str(MINI), stdin="")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Chapter 1, Test Chapter: Riverbed (round 1 of 3).\n")
+    assert "You: Report status." in again.stdout  # the order that brought the game here
+    # Nothing to continue: a new game, said so; no save written until an order is given.
+    empty = tmp_path / "empty"
+    fresh = run("play", "--plain", "--continue", "--save-dir", str(empty), str(MINI), stdin="")
+    assert fresh.returncode == 0
+    assert fresh.stdout.startswith(
+        "No game to continue; a new game begins.\nChapter 1, Test Chapter: First Contact.\n"
+    )
+    assert not empty.exists() or list(empty.iterdir()) == []
+    clash = run("play", "--plain", "--continue", "--seed", "3", str(MINI))
+    assert clash.returncode == 2
+    assert clash.stderr.strip() == (
+        "handler-one: --continue resumes the last game; leave out --seed"
+    )
+
+
+def test_continue_after_a_quickload_resumes_where_the_game_was_left(tmp_path: Path) -> None:
+    """The quicksave is older than the autosaves made after it: leaving after a quickload keeps
+    the game as left, so --continue does not jump forward to the newer autosave."""
+    saves = tmp_path / "saves"
+    args = ("play", "--plain", "--save-dir", str(saves), str(MINI))
+    stdin = "1\nquicksave\nfollow\nfollow\nquickload\nquit\n"
+    first = run(*args[:2], "--seed", "7", *args[2:], stdin=stdin)
+    assert "Back to the quicksave." in first.stdout
+    again = run(*args[:2], "--continue", *args[2:], stdin="quit\n")
+    assert again.stdout.startswith("Chapter 1, Test Chapter: Riverbed (round 1 of 3).\n")
+    # ...and leaving the game just continued writes nothing more.
+    before = sorted(p.name for p in saves.iterdir())
+    run(*args[:2], "--continue", *args[2:], stdin="quit\n")
+    assert sorted(p.name for p in saves.iterdir()) == before

@@ -248,7 +248,7 @@ def test_replay_reproduces_a_dead_end(dead_end_story: Path, tmp_path: Path) -> N
         "play", "--plain", "--replay", str(folder / "dead_end_1.json"), str(dead_end_story)
     )
     assert replay.returncode == 1
-    assert "== Chapter 1 · Test Chapter · Stuck ==" in replay.stdout
+    assert "Chapter 1, Test Chapter: Stuck." in replay.stdout
     assert "dead end: no order is available here" in replay.stdout
 
 

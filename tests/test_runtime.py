@@ -82,7 +82,7 @@ def test_effects_learn_reveal_deduce_and_clamp(story) -> None:
 def test_typed_words_prefixes_and_hints(story) -> None:
     engine = Engine.new(story, 1)
     assert not engine.choose_text("zzz").ok
-    assert "Words here" in engine.choose_text("zzz").message
+    assert "Type a number from 1 to 3, or words from an order" in engine.choose_text("zzz").message
     outcome = engine.choose_text("ledger")
     assert not outcome.ok and "Nothing to connect yet" in outcome.message
     assert engine.completions("si") == ["sitrep"]

@@ -756,11 +756,11 @@ def test_line_mode_save_load_saves_and_undo_across_a_load(story, store):
     assert "Saved as 'Before the end'." in output
     assert "SAVES in" in output and "Before the end" in output
     after_load = output.split("Loaded 'Before the end'.", 1)[1]
-    headers = [line for line in after_load.splitlines() if "== " in line]
+    headers = [line for line in after_load.splitlines() if line.startswith("Chapter ")]
     assert headers == [
-        "== Chapter 1 · Test Chapter · Riverbed (round 2 of 3) ==",
-        "== Chapter 1 · Test Chapter · Riverbed (round 1 of 3) ==",
-        "== Chapter 1 · Test Chapter · First Contact ==",
+        "Chapter 1, Test Chapter: Riverbed (round 2 of 3).",
+        "Chapter 1, Test Chapter: Riverbed (round 1 of 3).",
+        "Chapter 1, Test Chapter: First Contact.",
     ]
     assert after_load.count("Order taken back.") == 2
     assert "Nothing to undo." in after_load
@@ -817,7 +817,7 @@ def _run(args: list[str], text: str = "", env_dir: Path | None = None):
 
 
 def _headers(output: str) -> list[str]:
-    return [line.split("> ")[-1] for line in output.splitlines() if "== " in line]
+    return [line.split("> ")[-1] for line in output.splitlines() if "Chapter 1, " in line]
 
 
 def test_save_in_line_mode_quit_and_resume_with_load(tmp_path):
@@ -829,7 +829,7 @@ def test_save_in_line_mode_quit_and_resume_with_load(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "Saved as 'mine'." in first.stdout
     last_header = _headers(first.stdout)[-1]
-    assert last_header == "== Chapter 1 · Test Chapter · Riverbed (round 3 of 3) =="
+    assert last_header == "Chapter 1, Test Chapter: Riverbed (round 3 of 3)."
     roster_then = first.stdout.split("> SQUADRON", 1)[1].split("> Saved", 1)[0]
 
     second = _run(
@@ -846,7 +846,7 @@ def test_save_in_line_mode_quit_and_resume_with_load(tmp_path):
     assert again["state"] == mine["state"]
     # Undo works across the load: it replays the saved order log.
     assert "Order taken back." in second.stdout
-    assert _headers(second.stdout)[-1] == "== Chapter 1 · Test Chapter · Riverbed (round 2 of 3) =="
+    assert _headers(second.stdout)[-1] == "Chapter 1, Test Chapter: Riverbed (round 2 of 3)."
 
 
 def test_load_notes_a_changed_story_in_one_line(tmp_path, story):
@@ -876,10 +876,10 @@ def test_load_of_a_bad_save_is_one_line_and_exit_1(tmp_path):
 
 
 def test_the_save_dir_comes_from_the_environment_when_not_given(tmp_path):
-    result = _run(["play", "--plain", "--seed", "3", str(MINI)], "save envsave\nquit\n", tmp_path)
+    result = _run(["play", "--plain", "--seed", "3", str(MINI)], "1\nsave envsave\nquit\n", tmp_path)
     assert result.returncode == 0
     assert (tmp_path / "envsave.json").is_file()
-    assert (tmp_path / "auto-1.json").is_file()  # the autosave on entering the first scene
+    assert (tmp_path / "auto-1.json").is_file()  # the autosave of the first order
 
 
 # --- handler-one saves --------------------------------------------------------------------------

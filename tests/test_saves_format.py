@@ -218,6 +218,7 @@ def _every_field_set() -> GameState:
         origin="fight",
         preset={"trust": 3},
         losses={"fight": ["rook"]},
+        asked=["kaie"],
     )
 
 

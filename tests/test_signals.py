@@ -144,8 +144,25 @@ def test_a_signal_autosaves_the_game_as_left_and_exits_cleanly(tmp_path: Path, n
         assert err == ""  # the terminal is gone: nothing is written to it
     else:
         assert err.strip().splitlines() == [
-            f"handler-one: stopped by {name}; the game was autosaved as 'auto-4'."
+            f"handler-one: stopped by {name}; the game was autosaved as 'auto-3'."
         ]
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_before_the_first_order_writes_no_save(tmp_path: Path, name: str) -> None:
+    """A new game no order has touched is not kept: nothing pushes an older game out of the
+    autosave ring."""
+    signum = getattr(signal, name)
+    saves = tmp_path / "saves"
+    game = Game(saves)
+    game.wait_for_prompt()
+    assert b"Order taken back." not in game.order("undo")  # a command is not an order
+    status, out, err = game.stop(signum)
+    assert status == 128 + signum
+    assert "Traceback" not in out + err
+    assert not saves.exists() or list(saves.iterdir()) == []
+    if name != "SIGHUP":
+        assert err.strip() == f"handler-one: stopped by {name}."
 
 
 def test_a_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path) -> None:

@@ -413,6 +413,7 @@ def usage(story: Story) -> Usage:
             use.revealed.update(fx.reveal)
             use.learned.update(fx.learn)
             use.pilots_used.update(fx.learn)
+            use.pilots_used.update(fx.asked)
             use.pilots_used.update(p for p, _ in fx.status)
     for line in _lines_of(story):
         texts.append(line.text)

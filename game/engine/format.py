@@ -14,7 +14,10 @@ MIN_SIGNAL = 0
 MAX_SIGNAL = 4
 
 COMMAND_WORDS = frozenset(
-    {"help", "status", "squad", "dossier", "undo", "quit", "exit", "save", "load", "saves"}
+    {
+        *("help", "look", "status", "squad", "dossier", "glossary", "undo", "quit", "exit"),
+        *("save", "load", "saves", "quicksave", "quickload"),
+    }
 )
 """Words line mode (`handler-one play --plain`) keeps for itself: typed as the first word of a
 line they run a command, so an order's `words` cannot use them there (validate: W021)."""
@@ -176,6 +179,11 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "add": Field("increments", doc="int variable: amount (clamped)"),
         "reveal": Field("evidence_refs", doc="Evidence added to the dossier."),
         "learn": Field("pilot_refs", doc="Pilots whose names Lena learns."),
+        "asked": Field(
+            "pilot_refs",
+            doc="Pilots Lena asked for their names who did not give them (a refusal): the roll "
+            "call says 'asked, but never gave it' instead of 'never asked'.",
+        ),
         "status": Field("statuses", doc="pilot: active | wounded | missing | killed"),
         "notes": NOTES,
     },

@@ -153,6 +153,9 @@ def apply_effects(
     for pilot in effects.learn:
         if pilot not in state.known:
             state.known.append(pilot)
+    for pilot in effects.asked:
+        if pilot not in state.asked:
+            state.asked.append(pilot)
     for pilot, status in effects.status:
         state.status[pilot] = status
     if effects.reveal:

@@ -150,9 +150,14 @@ class Effects:
     learn: tuple[str, ...] = ()
     status: tuple[tuple[str, PilotStatus], ...] = ()
     mark: Mark = NOWHERE
+    # Last, after `mark`: the story cache stores fields by position, and a cache written before
+    # this field existed still reads correctly with it defaulted.
+    asked: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.set or self.add or self.reveal or self.learn or self.status)
+        return bool(
+            self.set or self.add or self.reveal or self.learn or self.status or self.asked
+        )
 
 
 NO_EFFECTS = Effects()

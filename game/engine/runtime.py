@@ -33,12 +33,12 @@ and the views (squad, dossier, meters) read the state. None of it changes the ga
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from game.engine import matching
 from game.engine.conditions import Value
 from game.engine.diagnostics import one_line
 from game.engine.format import MAX_SIGNAL
@@ -113,13 +113,16 @@ FATES = {
 
 @dataclass(frozen=True, slots=True)
 class PilotView:
-    """A roster row: `name` is None until Lena has learned it."""
+    """A roster row: `name` is None until Lena has learned it; `asked` is True when she asked
+    for it and was refused (an `asked` effect), so the roll call can tell that from never
+    asking."""
 
     id: str
     callsign: str
     name: str | None
     role: str
     status: str
+    asked: bool = False
 
     @property
     def display(self) -> str:
@@ -169,6 +172,15 @@ class Outcome:
     ok: bool
     message: str = ""
     index: int | None = None  # the order given, when one was
+    # False when the text fits no order at all (a front end may then suggest one of its own
+    # commands instead); True when an order was given, or the text fits orders not given now.
+    understood: bool = True
+
+
+def _sentence(text: str) -> str:
+    """An order's text on one line, ending as a sentence does (for listing orders in a line)."""
+    text = one_line(" ".join(text.split()))
+    return text if text[-1:] in ".?!…" else f"{text}."
 
 
 _FIXED_TAGS = {"hq": "HQ", "narration": "", "lena": "LENA", "dossier": "", "hit": ""}
@@ -563,6 +575,7 @@ class Engine(StateFacts):
                 p.name if p.id in self.state.known else None,
                 p.role,
                 self.state.status[p.id],
+                p.id in self.state.asked and p.id not in self.state.known,
             )
             for p in self.story.pilots.values()
         ]
@@ -660,38 +673,50 @@ class Engine(StateFacts):
         return Outcome(False, f"There is no order {number}; choose 1 to {count}.")
 
     def choose_text(self, text: str) -> Outcome:
-        """Give the order a player typed: its number, or its command words (prefixes work)."""
-        text = text.strip().lower()
-        if text.isdecimal() and len(text) <= 6:
-            return self.choose_number(int(text))
-        # What the player typed is repeated in answers: never let it drive the terminal.
-        shown = one_line(text[:60] + ("…" if len(text) > 60 else ""))
-        tokens = re.findall(r"[a-z0-9][a-z0-9'-]*", text)
-        if not tokens:
-            return Outcome(False, "Type an order's number or one of its words.")
+        """Give the order a player typed: its number (`2`, `2.`, `#2`), its text as shown or a
+        part of it, or its command words (beginnings work). The rule is
+        `game.engine.matching`'s; an `Outcome` says why nothing was given when nothing was:
+        the orders it could mean by number, the reason a dimmed order is not available now,
+        or the order a typo probably meant (`understood` is then False)."""
         views = self.orders()
-        exact = [v for v in views if all(t in v.words for t in tokens)]
-        matches = exact or [
-            v for v in views if all(any(w.startswith(t) for w in v.words) for t in tokens)
-        ]
-        enabled = [v for v in matches if v.enabled]
-        if len(enabled) == 1:
-            self.choose(enabled[0].index)
-            return Outcome(True, index=enabled[0].index)
-        if len(enabled) > 1:
-            options = " or ".join(f"'{v.words[0]}'" for v in enabled if v.words)
-            return Outcome(False, f"'{shown}' could mean more than one order: {options}.")
-        if matches:
-            return Outcome(False, f"Not now: {matches[0].reason}")
-        words = sorted({w for v in views if v.enabled for w in v.words})
-        hint = f" Words here: {', '.join(words)}." if words else ""
-        return Outcome(False, f"No order answers to '{shown}'.{hint}")
+        found = matching.match(views, text)
+        if found.kind == "number":
+            assert found.number is not None
+            return self.choose_number(found.number)
+        if found.kind == "order":
+            index = found.orders[0].index
+            self.choose(index)
+            return Outcome(True, index=index)
+        if found.kind == "empty":
+            return Outcome(False, "Type an order's number or words from it.", understood=False)
+        if found.kind == "unavailable":
+            return Outcome(False, f"Not now: {found.orders[0].reason}")
+        # What the player typed is repeated in answers: never let it drive the terminal.
+        text = " ".join(text.split())
+        shown = one_line(text[:60] + ("…" if len(text) > 60 else ""))
+        if found.kind == "ambiguous":
+            listed = " ".join(f"{v.number}, {_sentence(v.say)}" for v in found.orders)
+            return Outcome(
+                False,
+                f"'{shown}' fits {len(found.orders)} orders: {listed} Type the number you mean.",
+            )
+        message = f"No order answers to '{shown}'."
+        count = sum(1 for v in views if v.enabled)
+        if found.suggestion is not None:
+            suggestion = _sentence(found.suggestion.say).rstrip(".!…")
+            if not suggestion.endswith("?"):
+                suggestion += "?"
+            message += f" Did you mean {found.suggestion.number}, {suggestion}"
+        elif count:
+            message += f" Type a number from 1 to {count}, or words from an order."
+        else:
+            message += " There are no orders to give now."
+        return Outcome(False, message, understood=False)
 
     def completions(self, prefix: str) -> list[str]:
-        """Command words of the available orders that start with `prefix`."""
-        prefix = prefix.strip().lower()
-        words = {w for v in self.orders() if v.enabled for w in v.words}
-        return sorted(w for w in words if w.startswith(prefix))
+        """Words of the available orders that begin with `prefix`: their command words, or when
+        none does, the words of their text."""
+        return matching.completions(self.orders(), prefix)
 
     @property
     def can_undo(self) -> bool:

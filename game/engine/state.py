@@ -61,6 +61,7 @@ class GameState(msgspec.Struct):
     origin: str | None = None  # the scene a game was warped to, if not the story's start
     preset: dict[str, Value] = {}  # variables preset with --set
     losses: dict[str, list[str]] = {}  # engagement -> pilots killed there
+    asked: list[str] = []  # pilots who were asked their names and did not give them
 
     @classmethod
     def new(cls, story: Story, seed: int) -> GameState:

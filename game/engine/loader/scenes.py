@@ -175,6 +175,11 @@ def _effects(ctx: Context, data: Any, where: Mark) -> Effects:
         if "learn" in data
         else ()
     )
+    asked = (
+        read_refs(ctx, data["asked"], key_mark(data, "asked"), "pilot", ctx.pilots)
+        if "asked" in data
+        else ()
+    )
     if "status" in data:
         values = data["status"]
         if not isinstance(values, MarkedDict):
@@ -188,7 +193,7 @@ def _effects(ctx: Context, data: Any, where: Mark) -> Effects:
                     statuses.append((pid, status))
                 elif status not in PILOT_STATUSES:
                     ctx.error(mark, "E013", f"status must be one of {', '.join(PILOT_STATUSES)}")
-    return Effects(tuple(sets), tuple(adds), reveal, learn, tuple(statuses), data.mark)
+    return Effects(tuple(sets), tuple(adds), reveal, learn, tuple(statuses), data.mark, asked)
 
 
 def _branches(ctx: Context, value: Any, mark: Mark, what: str) -> tuple[Branch, ...]:
