@@ -126,8 +126,8 @@ class Liveness:
     live_in: dict[str, Atoms] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_place: dict[tuple[str, str, int | None, int | None], list[Watched]] = (
-            defaultdict(list)
+        self._by_place: dict[tuple[str, str, int | None, int | None], list[Watched]] = defaultdict(
+            list
         )
         for w in self.watched:
             self._by_place[(w.state, w.where, w.order, w.branch)].append(w)
@@ -185,9 +185,7 @@ class Liveness:
             found |= self.order_back(state, index, order, live)
         return found
 
-    def order_back(
-        self, state: str, index: int, order: Order, live: dict[str, Atoms]
-    ) -> set[Atom]:
+    def order_back(self, state: str, index: int, order: Order, live: dict[str, Atoms]) -> set[Atom]:
         """What giving `order` in `state` reads, as atoms live before its effects apply."""
         story = self.story
         routes = branch_targets(story, state, order)

@@ -93,7 +93,7 @@ class Mdd:
         """a ∩ b."""
         if a == FALSE or b == FALSE:
             return FALSE
-        if a == TRUE or a == b:
+        if a in (TRUE, b):
             return b
         if b == TRUE:
             return a
@@ -119,7 +119,7 @@ class Mdd:
         """a ∪ b."""
         if a == TRUE or b == TRUE:
             return TRUE
-        if a == FALSE or a == b:
+        if a in (FALSE, b):
             return b
         if b == FALSE:
             return a
@@ -143,7 +143,7 @@ class Mdd:
 
     def diff(self, a: int, b: int) -> int:
         """a \\ b."""
-        if a == FALSE or b == TRUE or a == b:
+        if a in (FALSE, b) or b == TRUE:
             return FALSE
         if b == FALSE:
             return a
@@ -258,10 +258,7 @@ class Mdd:
             return found
         la = self.level[a]
         kids = [self._smear_rec(c, levels, mask) for c in self.kids[a]]
-        if la in levels:
-            found = self.union(kids)
-        else:
-            found = self.node(la, tuple(kids))
+        found = self.union(kids) if la in levels else self.node(la, tuple(kids))
         self._smear[key] = found
         return found
 

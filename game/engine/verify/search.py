@@ -95,6 +95,7 @@ class Found:
     delta: int
     states: int  # the game states (at the delta's machine state) that lead to it
     watched: Watched | None = None
+    branch: int | None = None
 
 
 class Search:
@@ -313,7 +314,9 @@ class Search:
                 if self.progress:
                     self.progress(len(self.first), len(self.story.states()))
 
-    def _delta(self, state: str, states: int, depth: int, parents: list[tuple[int, int, int]]) -> int:
+    def _delta(
+        self, state: str, states: int, depth: int, parents: list[tuple[int, int, int]]
+    ) -> int:
         delta = Delta(len(self.deltas), state, states, depth, parents)
         self.deltas.append(delta)
         self.first.setdefault(state, delta.id)
@@ -329,11 +332,19 @@ class Search:
             return True
         return False
 
-    def _note(self, kind: str, state: str, order: int | None, delta: int, states: int,
-              watched: Watched | None = None, branch: int | None = None) -> None:
+    def _note(
+        self,
+        kind: str,
+        state: str,
+        order: int | None,
+        delta: int,
+        states: int,
+        watched: Watched | None = None,
+        branch: int | None = None,
+    ) -> None:
         key = (kind, state, order, branch if watched is None else id(watched))
         if key not in self.found:
-            self.found[key] = Found(kind, state, order, delta, states, watched)
+            self.found[key] = Found(kind, state, order, delta, states, watched, branch)
 
     def _check_arrival(self, delta: Delta) -> None:
         space, mdd = self.space, self.mdd
@@ -383,14 +394,20 @@ class Search:
                 said = mdd.conj(after, self._dead_and_said(watched))
                 if said != FALSE:
                     back = space.unapply(said, given.ops)
-                    self._note("dead_voice", state, given.index, delta_id,
-                               mdd.conj(back, offered), watched)
+                    self._note(
+                        "dead_voice", state, given.index, delta_id, mdd.conj(back, offered), watched
+                    )
             if given.hit is not None:
                 after = self.land_hits(after, given.hit)
             stuck = mdd.conj(after, given.stuck)
             if stuck != FALSE:
-                self._note("no_branch", state, given.index, delta_id, self._back_to_start(
-                    stuck, given, offered))
+                self._note(
+                    "no_branch",
+                    state,
+                    given.index,
+                    delta_id,
+                    self._back_to_start(stuck, given, offered),
+                )
             for k, route in enumerate(given.routes):
                 taken = mdd.conj(after, route.taken)
                 if taken == FALSE:

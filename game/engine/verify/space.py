@@ -254,7 +254,10 @@ class Space:
         story = self.story
         if fn in ("alive_count", "fallen_count"):
             members = [
-                (self.level_of("status", p), ALIVE_INDEXES if fn == "alive_count" else FALLEN_INDEXES)
+                (
+                    self.level_of("status", p),
+                    ALIVE_INDEXES if fn == "alive_count" else FALLEN_INDEXES,
+                )
                 for p in story.pilots
             ]
         elif fn == "known_count":
@@ -312,7 +315,12 @@ class Space:
                 rel_list.append((self.value_index[level][new],))
             rel = tuple(rel_list)
             ops.append(
-                Op(level, rel, self.mdd.relation(rel), overflow=self.open.get(level) if spills else None)
+                Op(
+                    level,
+                    rel,
+                    self.mdd.relation(rel),
+                    overflow=self.open.get(level) if spills else None,
+                )
             )
         for pilot in effects.learn:
             level = self.level_of("known", pilot)
@@ -338,10 +346,13 @@ class Space:
             if level is None:
                 continue
             guard = mdd.literal(level, (0,))
-            for evidence in deduction.requires:
-                ev = self.level_of("ev", evidence)
-                # the liveness keeps every piece a live deduction needs
-                assert ev is not None, f"evidence {evidence} of {deduction.id} has no level"
+            pieces = [self.level_of("ev", e) for e in deduction.requires]
+            if None in pieces:
+                # a piece no state keeps: then no state reads this deduction after a reveal
+                # (the liveness keeps every piece a live deduction needs), so it can be left
+                continue
+            for ev in pieces:
+                assert ev is not None
                 guard = mdd.conj(guard, mdd.literal(ev, (1,)))
             op = self.assign(level, True)
             ops.append(Op(level, op.rel, op.rid, guard))
@@ -411,7 +422,13 @@ def _ordered(story: Story, used: set[Atom]) -> list[Atom]:
                 seen.add(atom)
                 ordered.append(atom)
                 kind, name = atom
-                twin = ("known", name) if kind == "status" else ("status", name) if kind == "known" else None
+                twin = (
+                    ("known", name)
+                    if kind == "status"
+                    else ("status", name)
+                    if kind == "known"
+                    else None
+                )
                 if twin is not None and twin in used and twin not in seen:
                     seen.add(twin)
                     ordered.append(twin)
