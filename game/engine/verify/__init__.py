@@ -70,8 +70,11 @@ class Witness:
     seed: int | None
     tried: int
     outcomes: list[str] = field(default_factory=list)
+    traced: bool = True  # False: reached, but the witness budget ran out before tracing it
 
     def to_json(self) -> dict[str, Any]:
+        if not self.traced:
+            return {"traced": False}
         return {
             "orders": [list(o) for o in self.orders],
             "branches": list(self.branches),
@@ -198,6 +201,7 @@ def verify(
     sets: Mapping[str, Value] | None = None,
     seed_tries: int = DEFAULT_SEED_TRIES,
     witnesses: bool = True,
+    witness_seconds: float = 60.0,
     raw: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Verdict:
@@ -223,10 +227,14 @@ def verify(
     for state, index in search.offered:
         orders[order_key(story, state, index)] = True
 
-    seed_seconds = max(1.0, min(10.0, seconds / 20))
+    seed_seconds = max(1.0, min(5.0, seconds / 40))
+    # Tracing and replaying witnesses has a budget of its own: a story where many lines can be
+    # said by the dead has thousands of findings. Dead ends come first, then endings, then the
+    # first dead voice of each pilot, then the rest; those past the budget are listed without.
+    witness_deadline = time.monotonic() + max(10.0, witness_seconds)
 
     def witness_for(delta_id: int, found_states: int, found: Any, final: tuple) -> Witness | None:
-        if not witnesses:
+        if not witnesses or time.monotonic() > witness_deadline:
             return None
         path = trace(search, delta_id, found_states)
         path.final_order, path.final_branch = final
@@ -249,10 +257,22 @@ def verify(
             ending_reached[scene.ending] = True
             endings[scene.ending] = witness_for(
                 delta_id, search.deltas[delta_id].states, None, (None, None)
-            ) or Witness([], [], None, 0)
+            ) or Witness([], [], None, 0, traced=False)
     dead_ends: list[Problem] = []
     dead_voices: list[Problem] = []
-    for found in search.found.values():
+    firsts: set[str] = set()
+
+    def urgency(found: Any) -> int:
+        if found.kind != "dead_voice":
+            return 0
+        pilot = found.watched.pilot
+        if pilot not in firsts:
+            firsts.add(pilot)
+            return 1
+        return 2
+
+    ranked = sorted(search.found.values(), key=urgency)  # stable: search order within a rank
+    for found in ranked:
         witness = witness_for(found.delta, found.states, found, (found.order, found.branch))
         problem = Problem(
             found.kind,
@@ -344,11 +364,12 @@ def _message(story: Story, found: Any) -> str:
     watched = found.watched
     callsign = story.pilots[watched.pilot].callsign
     what = "Shin's warning" if watched.line is None else f'"{_short(watched.line.text)}"'
-    where = {
-        "arrive": f"on arriving in '{found.state}'",
-        "order": f"giving \"{_short(story.orders_at(found.state)[found.order].say)}\" in '{found.state}'",
-        "branch": f"after \"{_short(story.orders_at(found.state)[found.order].say)}\" in '{found.state}'",
-    }[watched.where]
+    if watched.where == "arrive":
+        where = f"on arriving in '{found.state}'"
+    else:
+        say = _short(story.orders_at(found.state)[found.order].say)
+        verb = "giving" if watched.where == "order" else "after"
+        where = f"{verb} \"{say}\" in '{found.state}'"
     return f"{callsign} ({watched.pilot}) is dead and says {what} {where}"
 
 
