@@ -129,8 +129,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for diagnostic in diagnostics:
             print(diagnostic)
+        from game.engine.analysis import searched_by
+
         verdict = "ok" if not errors else "failed"
-        print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")
+        how = {
+            "complete": "; dead ends: complete search (every game, every outcome of chance)",
+            "bounded": "; dead ends: bounded search (one seed; 'handler-one verify' for all)",
+        }.get(searched_by(), "")
+        print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s){how}")
     return 1 if errors else 0
 
 
