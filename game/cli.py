@@ -133,10 +133,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         verdict = "ok" if not errors else "failed"
         how = {
-            "complete": "; dead ends: complete search (every game, every outcome of chance)",
-            "bounded": "; dead ends: bounded search (one seed; 'handler-one verify' for all)",
-        }.get(searched_by(), "")
-        print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s){how}")
+            "complete": "dead ends: looked for by the complete search (every game, every outcome)",
+            "bounded": "dead ends: looked for by a bounded search with one seed's chance "
+            "('handler-one verify' searches every game)",
+        }.get(searched_by())
+        if how:
+            print(how)
+        print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0
 
 
