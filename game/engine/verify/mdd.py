@@ -21,7 +21,7 @@ Relation = tuple[tuple[int, ...], ...]  # rel[v]: the values v goes to
 
 FALSE = 0
 TRUE = 1
-_CACHE_LIMIT = 2_000_000
+_CACHE_LIMIT = 1_000_000
 
 
 class Mdd:
@@ -62,6 +62,13 @@ class Mdd:
             self.kids.append(kids)
             self._unique[key] = found
         return found
+
+    @property
+    def weight(self) -> int:
+        """Nodes plus cached results: what the table's memory grows with (roughly 250 bytes
+        each)."""
+        caches = (self._and, self._or, self._diff, self._image, self._pre, self._smear)
+        return len(self.level) + sum(len(c) for c in caches)
 
     def trim(self) -> None:
         """Forget the operation caches once they grow large (the nodes stay)."""

@@ -39,6 +39,10 @@ from game.engine.verify.space import ALIVE_INDEXES, Op, Space
 Edge = tuple[str, int, int]  # (state, order index, branch index)
 
 
+class _Stopped(Exception):
+    """The budget ran out in the middle of expanding a state."""
+
+
 @dataclass(slots=True)
 class Delta:
     """Game states first reached in `state` after `depth` orders, and the deltas (and the order
@@ -304,7 +308,13 @@ class Search:
                 self.reach[state] = mdd.disj(self.reach.get(state, FALSE), new)
                 depth = min((self.deltas[p].depth + 1 for p, _, _ in parents), default=0)
                 delta_id = self._delta(state, new, depth, parents)
-                self._expand(state, delta_id, pending)
+                try:
+                    self._expand(state, delta_id, pending)
+                except _Stopped:
+                    self.complete = False
+                    self.pending = {s: m for s, (m, _) in pending.items()}
+                    self.pending[state] = new
+                    return
                 for target in pending:
                     if target in members and target not in queued:
                         queued.add(target)
@@ -327,7 +337,7 @@ class Search:
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.stopped = "time"
             return True
-        if self.max_nodes is not None and self.mdd.nodes > self.max_nodes:
+        if self.max_nodes is not None and self.mdd.weight > self.max_nodes:
             self.stopped = "memory"
             return True
         return False
@@ -409,6 +419,8 @@ class Search:
                     self._back_to_start(stuck, given, offered),
                 )
             for k, route in enumerate(given.routes):
+                if self._out_of_budget():
+                    raise _Stopped
                 taken = mdd.conj(after, route.taken)
                 if taken == FALSE:
                     continue
