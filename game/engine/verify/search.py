@@ -236,6 +236,8 @@ class Search:
         for states, draws in hit.parts:
             current = mdd.conj(a, states)
             for _ in range(draws):
+                if self._out_of_budget():
+                    raise _Stopped
                 nxt = self.one_draw(current, hit)
                 if nxt == current:
                     break
