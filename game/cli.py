@@ -157,7 +157,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for diagnostic in diagnostics:
             print(diagnostic)
+        from game.engine.analysis import searched_by
+
         verdict = "ok" if not errors else "failed"
+        how = {
+            "complete": "dead ends: looked for by the complete search (every game, every outcome)",
+            "bounded": "dead ends: looked for by a bounded search with one seed's chance "
+            "('handler-one verify' searches every game)",
+        }.get(searched_by())
+        if how:
+            print(how)
         print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0
 

@@ -2,10 +2,12 @@
 
 - Reachability is a static over-approximation: every condition is taken as possibly true, except
   those interval reasoning proves can never be (see `can_be_true`).
-- Dead ends are found by a bounded breadth-first search over real engine states
-  (`game.engine.playtest.explore`), so each comes with a shortest witness: the orders that get
-  there. When the search runs out of budget, states that might be dead ends by the static
-  reasoning are reported as warnings instead.
+- Dead ends are found by the complete search (`game.engine.verify`, every outcome of chance)
+  when it finishes within `VALIDATE_VERIFY_SECONDS`: then what it does not report does not
+  exist. Otherwise by a bounded breadth-first search over real engine states with one seed's
+  chance (`game.engine.playtest.explore`), and states that might be dead ends by the static
+  reasoning are reported as warnings that say the search was bounded.
+  Either way each dead end comes with a witness: the orders that get there, and a seed.
 
 - Dead pilots heard, addressed or named as present (W022) are found by a may-analysis of who
   can be dead in each state, in `game.engine.deadvoices`.
@@ -471,8 +473,21 @@ def reachable_states(story: Story, ranges: Ranges, start: str | None = None) -> 
 # --- the checks -----------------------------------------------------------------------------------
 
 
-def analyse(story: Story, *, max_states: int = VALIDATE_MAX_STATES) -> list[Diagnostic]:
-    """Every check beyond the loader's, as diagnostics."""
+# which dead-end search the last `analyse` used, for `validate` to say (see `searched_by`)
+_LAST_SEARCH: list[str] = ["none"]
+
+
+def searched_by() -> str:
+    """How the last `analyse` looked for dead ends: "complete" (every game, every outcome of
+    chance) or "bounded" (a budget of game states, one seed's chance)."""
+    return _LAST_SEARCH[0]
+
+
+def analyse(
+    story: Story, *, max_states: int = VALIDATE_MAX_STATES, complete: bool = True
+) -> list[Diagnostic]:
+    """Every check beyond the loader's, as diagnostics. With `complete`, dead ends come from
+    the complete search when it finishes in `VALIDATE_VERIFY_SECONDS` (else the bounded one)."""
     ranges = Ranges(story)
     out: list[Diagnostic] = []
     reachable = reachable_states(story, ranges)
@@ -481,7 +496,7 @@ def analyse(story: Story, *, max_states: int = VALIDATE_MAX_STATES) -> list[Diag
     out += _impossible_conditions(story, ranges)
     out += _word_collisions(story)
     out += _command_words(story)
-    out += _dead_ends(story, ranges, reachable, max_states)
+    out += _dead_ends(story, ranges, reachable, max_states, complete)
     # imported here: the check is built on this module's reasoning about conditions
     from game.engine.deadvoices import dead_voices
 
@@ -683,9 +698,66 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+VALIDATE_VERIFY_SECONDS = 5.0
+
+
+def _complete_dead_ends(story: Story) -> list[Diagnostic] | None:
+    """Dead ends from the complete search (`game.engine.verify`) when it finishes within
+    `VALIDATE_VERIFY_SECONDS`, else None. Says in W023 which search was used."""
+    from game.engine.verify import verify
+
+    verdict = verify(story, seconds=VALIDATE_VERIFY_SECONDS, witnesses=False)
+    if not verdict.complete:
+        return None
+    if verdict.dead_ends:  # the search is quick: run it again, tracing the witnesses
+        verdict = verify(story, seconds=4 * VALIDATE_VERIFY_SECONDS, seed_tries=500)
+    out: list[Diagnostic] = []
+    for problem in verdict.dead_ends:
+        finding = _verified_finding(story, problem)
+        out.append(_witnessed(story, finding))
+    return out
+
+
+def _verified_finding(story: Story, problem) -> Finding:  # noqa: ANN001
+    """A verify dead end in the form the bounded search reports one."""
+    witness = problem.witness
+    log = list(witness.orders) if witness is not None else []
+    seed = witness.seed if witness is not None and witness.seed is not None else 0
+    engine_numbers = _numbers(story, seed, log, problem)
+    return Finding(
+        problem.kind, problem.state, problem.order, problem.message, seed, log, engine_numbers
+    )
+
+
+def _numbers(story: Story, seed: int, log: list[tuple[str, int]], problem) -> list[int]:  # noqa: ANN001
+    """The order numbers a player types along `log` (and the failing order), on the engine."""
+    from game.engine.runtime import Engine
+
+    engine = Engine.new(story, seed)
+    numbers: list[int] = []
+    steps = [*log, *([(problem.state, problem.order)] if problem.order is not None else [])]
+    for state, index in steps:
+        views = {v.index: v.number for v in engine.orders() if v.enabled}
+        if engine.state.scene != state or index not in views:
+            break
+        numbers.append(views[index] or 0)
+        if (state, index) == steps[-1] and problem.order is not None:
+            break
+        try:
+            engine.choose(index)
+        except Exception:  # noqa: BLE001 - the witness ends in the dead end
+            break
+    return numbers
+
+
 def _dead_ends(
-    story: Story, ranges: Ranges, reachable: set[str], max_states: int
+    story: Story, ranges: Ranges, reachable: set[str], max_states: int, complete: bool = True
 ) -> list[Diagnostic]:
+    found = _complete_dead_ends(story) if complete else None
+    if found is not None:
+        _LAST_SEARCH[0] = "complete"
+        return found
+    _LAST_SEARCH[0] = "bounded"
     out: list[Diagnostic] = []
     report = explore(story, 0, max_states=max_states or DEFAULT_MAX_STATES)
     for finding in [*report.dead_ends, *report.errors]:
@@ -696,8 +768,9 @@ def _dead_ends(
         return out
     found = {(f.state, f.order) for f in report.dead_ends}
     searched = (
-        f"(the search of {report.states} game states found no such case; "
-        "'handler-one playtest' may)"
+        f"(the complete search did not finish in {VALIDATE_VERIFY_SECONDS:g} s, and the bounded "
+        f"search of {report.states} game states with one seed's chance found no such case; "
+        "'handler-one verify' searches every game)"
     )
     for state in sorted(reachable, key=_state_order(story)):
         scene_id, number = split_state(state)

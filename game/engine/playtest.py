@@ -257,6 +257,12 @@ class Report:
             data["states"] = self.states
             data["max_states"] = self.max_states
             data["complete"] = self.complete
+            # what "unreached" below means: the search follows one seed's chance, and may stop
+            data["unreached_means"] = (
+                "not reached with this seed's chance (handler-one verify tries every outcome)"
+                if self.complete
+                else "not reached within the budget"
+            )
         data["endings"] = {e: self.endings.get(e, 0) for e in story.endings}
         data["endings_unreached"] = [e for e in story.endings if not self.endings.get(e)]
         data["scenes"] = {

@@ -16,11 +16,20 @@ from game.engine.loader import check_story
 def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnostic]:
     """Load the story in `root` and return every error and warning, sorted by place.
 
-    `max_states` bounds the dead-end search (default `analysis.VALIDATE_MAX_STATES`).
+    Dead ends come from the complete search (`handler-one verify`) when it finishes within
+    `analysis.VALIDATE_VERIFY_SECONDS`, else from the bounded search; `max_states` sets the
+    bounded search's budget and asks for it alone. `analysis.searched_by()` says which ran.
     """
     story, diagnostics = check_story(root)
     if story is not None:
         from game.engine.analysis import VALIDATE_MAX_STATES, analyse
 
-        diagnostics = [*diagnostics, *analyse(story, max_states=max_states or VALIDATE_MAX_STATES)]
+        diagnostics = [
+            *diagnostics,
+            *analyse(
+                story,
+                max_states=max_states or VALIDATE_MAX_STATES,
+                complete=max_states is None,
+            ),
+        ]
     return sorted(diagnostics, key=lambda d: (d.mark.path, d.mark.line, d.mark.column, d.code))

@@ -259,7 +259,11 @@ def _print_report(
     data = report.to_json()
     out = print
     if report.mode == "exhaustive":
-        budget = "all of them" if report.complete else f"budget of {report.max_states} reached"
+        budget = (
+            "all of them for this seed's chance"
+            if report.complete
+            else f"stopped at its budget of {report.max_states}: INCOMPLETE"
+        )
         out(
             f"playtest {where}: searched {report.states} game states ({budget}), seed {report.seed}"
         )
@@ -271,17 +275,25 @@ def _print_report(
     out(f"\nEndings reached: {reached} of {len(endings)}")
     width = max((len(e) for e in endings), default=0)
     total = sum(endings.values()) or 1
+    # A search that stopped at its budget, or random play, proves nothing about what it did not
+    # reach: only `handler-one verify` can call something unreachable.
+    if report.mode == "exhaustive" and not report.complete:
+        missed = "not reached within the budget"
+    elif report.mode == "exhaustive":
+        missed = f"never reached with seed {report.seed}'s chance (handler-one verify: every outcome)"
+    else:
+        missed = "not reached in these games"
     for ending, count in endings.items():
         bar = "#" * round(30 * count / total)
-        out(f"  {ending:<{width}}  {count:>6}  {bar}" if count else f"  {ending:<{width}}  never")
+        out(f"  {ending:<{width}}  {count:>6}  {bar}" if count else f"  {ending:<{width}}  {missed}")
     scenes = data["scenes"]
     out(f"\nScenes visited: {scenes['visited']} of {scenes['total']}")
     for scene in scenes["unvisited"]:
-        out(f"  never visited: {scene}")
+        out(f"  {missed}: {scene}")
     orders = data["orders"]
     out(f"Orders given: {orders['taken']} of {orders['total']}")
     for item in orders["untaken"]:
-        out(f'  never given: {item["order"]}  "{item["say"]}"')
+        out(f'  {missed}: {item["order"]}  "{item["say"]}"')
     for title, findings in (("Dead ends", report.dead_ends), ("Errors", report.errors)):
         out(f"\n{title}: {len(findings) if findings else 'none'}")
         for finding in findings:

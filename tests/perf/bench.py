@@ -239,6 +239,52 @@ def bench_playtest(report: dict[str, object]) -> None:
     report["playtest_exhaustive_states_per_s"] = round(result.states / elapsed, 1)
 
 
+_VERIFY_CHILD = """
+import json, resource, sys, time
+from game.engine.loader import load_story
+from game.engine.verify import verify
+story = load_story(sys.argv[1])
+started = time.perf_counter()
+verdict = verify(story, seconds=float(sys.argv[2]), witness_seconds=30.0, raw=sys.argv[3] == "raw")
+print(json.dumps({
+    "seconds": round(time.perf_counter() - started, 1),
+    "complete": verdict.complete,
+    "stopped": verdict.stopped,
+    "states": verdict.states,
+    "raw_states": verdict.raw_states,
+    "nodes": verdict.nodes,
+    "scenes_reached": sum(1 for d in verdict.scenes.values() if d is not None),
+    "dead_ends": len(verdict.dead_ends),
+    "dead_voices": len(verdict.dead_voices),
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+}))
+"""
+
+
+def bench_verify(report: dict[str, object], story_dir: Path) -> None:
+    """`handler-one verify` on the shipped story and on the generated full-size one, each in a
+    process of its own (peak memory is the process's). `raw_states` is the same search without
+    the dead-variable reduction (every atom a condition or effect names kept in every state):
+    the size of the state space the reduction saves, counted, not guessed; None when that
+    search does not finish within its budget (then the reduction is what makes it finish)."""
+    from game.paths import scenes_dir
+
+    for name, root, raw in (("shipped", scenes_dir(), "raw"), ("generated", story_dir, "raw")):
+        result = subprocess.run(
+            [sys.executable, "-c", _VERIFY_CHILD, str(root), "120", raw],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=900,
+        )
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+        for key, value in data.items():
+            report[f"verify_{name}_{key}"] = value
+        states, raw_states = data["states"], data["raw_states"]
+        if raw_states and states:
+            report[f"verify_{name}_reduction"] = round(raw_states / states, 1)
+
+
 def bench_saves(report: dict[str, object]) -> None:
     from game.engine.loader import load_story
     from game.engine.runtime import Engine
@@ -527,6 +573,7 @@ def main() -> int:
             ("memory", lambda: bench_memory(story_dir, report)),
             ("step", lambda: bench_step(story_dir, report)),
             ("playtest", lambda: bench_playtest(report)),
+            ("verify", lambda: bench_verify(report, story_dir)),
             ("saves", lambda: bench_saves(report)),
             ("startup", lambda: bench_startup(report, scratch)),
             ("idle", lambda: bench_idle_cpu(report, scratch)),
