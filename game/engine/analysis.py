@@ -698,7 +698,7 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-VALIDATE_VERIFY_SECONDS = 5.0
+VALIDATE_VERIFY_SECONDS = 1.5  # an author runs validate often: try the complete search only briefly
 
 
 def _complete_dead_ends(story: Story) -> list[Diagnostic] | None:
