@@ -84,7 +84,11 @@ class Stopped(BaseException):
 
 def speaker(line: RadioLine, story: Story) -> str:
     """Who says a line, as a screen reader should say it: a pilot's callsign as the story
-    writes it (not in capitals), HQ, or "You" for Lena; empty for narration."""
+    writes it (not in capitals), a declared speaker's tag as written, HQ, or "You" for Lena;
+    empty for narration."""
+    declared = story.speakers.get(line.speaker)
+    if declared is not None:
+        return declared.tag
     if line.kind == "lena":
         return "You"
     pilot = story.pilots.get(line.speaker)

@@ -287,6 +287,7 @@ GOOD_ENTRIES: dict[str, dict[str, object]] = {
     "endings": {"id": "end_x", "title": "X", "text": "It ends."},
     "tones": {"id": "warm", "title": "Kind"},
     "personas": {"id": "kind", "title": "K", "prefers": ["warm"]},
+    "speakers": {"id": "vasseur", "tag": "Vasseur", "voice": "hq"},
 }
 DECLARED = [key for key, fld in OBJECTS["manifest"].items() if fld.kind.startswith("list:")]
 SCENE_FILE = """

@@ -29,7 +29,7 @@ from game.engine.format import FORMAT_VERSION
 if TYPE_CHECKING:
     from game.engine.conditions import Expression, Scope
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 7
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
@@ -48,6 +48,7 @@ _CLASSES: dict[str, type] = {
         model.Marker,
         model.Scene,
         model.Tone,
+        model.Speaker,
         model.Persona,
         Diagnostic,
     )
@@ -137,6 +138,7 @@ def encode_story(story: model.Story, key: str) -> bytes:
         "endings": encode(list(story.endings.values())),
         "tones": encode(list(story.tones.values())),
         "personas": encode(list(story.personas.values())),
+        "speakers": encode(list(story.speakers.values())),
         "maps": dict(story.maps),
         "content_hash": story.content_hash,
         "warnings": encode(list(story.warnings)),
@@ -248,6 +250,7 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
     endings = table("endings", lambda e: e.id)
     tones = table("tones", lambda t: t.id)
     personas = table("personas", lambda p: p.id)
+    speakers = table("speakers", lambda s: s.id)
     blobs = {str(scene_id): view[int(start) : int(end)] for scene_id, start, end in data["scenes"]}
     if any(len(blob) == 0 for blob in blobs.values()) or len(view) != max(
         (int(end) for _, _, end in data["scenes"]), default=0
@@ -271,6 +274,7 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         state_names=tuple(str(name) for name in data["states"]),
         tones=MappingProxyType(tones),
         personas=MappingProxyType(personas),
+        speakers=MappingProxyType(speakers),
     )
 
 

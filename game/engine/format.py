@@ -45,6 +45,10 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "evidence": Field("list:evidence", doc="Dossier entries."),
         "deductions": Field("list:deduction", doc="Evidence that together unlocks a deduction."),
         "endings": Field("list:ending", doc="The story's endings."),
+        "speakers": Field(
+            "list:speaker",
+            doc="Voices beside hq, narration, lena and the pilots, each with its own tag.",
+        ),
         "tones": Field("list:tone", doc="The tones an order may be tagged with."),
         "personas": Field(
             "list:persona", doc="Ways of playing Lena that `playtest --persona` plays."
@@ -101,6 +105,16 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "id": Field("id", True, "Named by a scene's `ending`."),
         "title": Field("text", True, "Shown as ENDING: title."),
         "text": Field("text", doc="Closing text on the ending screen."),
+        "notes": NOTES,
+    },
+    "speaker": {
+        "id": Field("id", True, 'How radio lines name it: `vasseur: "..."`.'),
+        "tag": Field("text", True, "Shown beside its lines, as a pilot's callsign is."),
+        "voice": Field(
+            "enum:hq,narration,lena",
+            doc="Whose register it is styled in: hq (command, paper), narration or lena "
+            "(default hq).",
+        ),
         "notes": NOTES,
     },
     "tone": {
@@ -202,6 +216,11 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "radio": Field("lines", doc="Reports this round."),
         "warning": Field("text", doc="Shin's warning this round."),
         "orders": Field("list:order", doc="Extra orders this round only."),
+        "markers": Field(
+            "list:marker",
+            doc="Marks on the map from this round on (replacing the scene's or an earlier "
+            "round's): the squad and the Legion where the radio says they are.",
+        ),
         "notes": NOTES,
     },
 }

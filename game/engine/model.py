@@ -23,6 +23,7 @@ PILOT_STATUSES: tuple[PilotStatus, ...] = ("active", "wounded", "missing", "kill
 EvidenceSource = Literal["official", "radio", "record"]
 EVIDENCE_SOURCES: tuple[EvidenceSource, ...] = ("official", "radio", "record")
 FIXED_SPEAKERS = ("hq", "narration", "lena")
+SpeakerVoice = Literal["hq", "narration", "lena"]
 MARKER_KINDS = ("squad", "legion", "objective", "hazard")
 ROUND_SEPARATOR = "#"
 NOWHERE = Mark("<story>")
@@ -101,6 +102,18 @@ class Ending:
     id: str
     title: str
     text: str = ""
+    mark: Mark = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """A voice the story declares beside the fixed ones and the pilots (the Colonel in person,
+    the civic bulletin, a personnel notice): its tag, and the fixed voice whose register it is
+    shown in."""
+
+    id: str
+    tag: str
+    voice: SpeakerVoice = "hq"
     mark: Mark = NOWHERE
 
 
@@ -205,6 +218,7 @@ class Round:
     warning: str | None = None
     orders: tuple[Order, ...] = ()
     mark: Mark = NOWHERE
+    markers: tuple[Marker, ...] | None = None  # None: the marks of the round before stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +303,7 @@ class Story:
     state_names: tuple[str, ...] = ()
     tones: Mapping[str, Tone] = field(default_factory=dict)
     personas: Mapping[str, Persona] = field(default_factory=dict)
+    speakers: Mapping[str, Speaker] = field(default_factory=dict)
 
     def orders_at(self, state: str) -> tuple[Order, ...]:
         """Every order written for a machine state, in authored order (hidden ones included)."""

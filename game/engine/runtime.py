@@ -51,10 +51,12 @@ from game.engine.machine import (
     routes_for,
 )
 from game.engine.model import (
+    Chapter,
     Deduction,
     Ending,
     Evidence,
     Line,
+    Marker,
     Order,
     Scene,
     Story,
@@ -394,6 +396,32 @@ class Engine(StateFacts):
             text += f" (round {self.round[0]} of {self.round[1]})"
         return text
 
+    def markers(self) -> tuple[Marker, ...]:
+        """The marks on the sector map now: inside an engagement, those of the latest round so
+        far that sets its own (the squad and the Legion move as the radio says), else the
+        scene's."""
+        scene = self.scene
+        if scene.engagement is not None:
+            number = split_state(self.state.scene)[1]
+            for rnd in reversed(scene.engagement.rounds[:number]):
+                if rnd.markers is not None:
+                    return rnd.markers
+        return scene.markers
+
+    def chapter_opening(self) -> Chapter | None:
+        """The chapter that begins with this scene, when it does: the game has just started, or
+        the last order was given in an earlier chapter. Front ends show a title card for it."""
+        scene_id, number = split_state(self.state.scene)
+        if number != 1 or self.state.ending is not None:
+            return None
+        chapter = self.story.scenes[scene_id].chapter
+        log = self.state.log
+        if log:
+            before = self.story.scenes.get(split_state(log[-1][0])[0])
+            if before is None or before.chapter >= chapter:
+                return None
+        return self.story.chapters.get(chapter) or Chapter(chapter, f"Chapter {chapter}")
+
     def radio(self) -> list[RadioLine]:
         """What is heard now: the last order's aftermath, then this scene's (or round's) lines.
 
@@ -503,6 +531,9 @@ class Engine(StateFacts):
         if known is None:
             if speaker in _FIXED_TAGS:
                 known = (_FIXED_TAGS[speaker], speaker)  # type: ignore[assignment]
+            elif speaker in self.story.speakers:
+                declared = self.story.speakers[speaker]
+                known = (declared.tag.upper(), declared.voice)
             else:
                 known = (self.story.pilots[speaker].callsign.upper(), "pilot")
             self._plan.speakers[speaker] = known  # type: ignore[assignment]

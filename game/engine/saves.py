@@ -303,7 +303,11 @@ def fit_state(state: GameState, story: Story) -> tuple[GameState, list[Misfit]]:
             value = variable.clamp(value)  # type: ignore[arg-type]
         fitted.variables[name] = value
     pilots = set(fitted.status) | set(fitted.known)
-    pilots |= {a.speaker for a in fitted.aftermath if a.speaker not in _AFTERMATH_SPEAKERS}
+    pilots |= {
+        a.speaker
+        for a in fitted.aftermath
+        if a.speaker not in _AFTERMATH_SPEAKERS and a.speaker not in story.speakers
+    }
     misfits += [Misfit(f"pilot '{p}'") for p in sorted(pilots) if p not in story.pilots]
     for pilot in story.pilots.values():
         fitted.status.setdefault(pilot.id, pilot.status)

@@ -1,5 +1,6 @@
 """Counts for a story: chapters, scenes, orders, endings, evidence, deductions, pilots, and the
-words a player can read (total, per chapter, per speaker, per kind of text).
+words a player can read (total, per chapter, per speaker, per kind of text, per ending), and
+how many of them one playthrough reads (`playthrough_words`).
 
 Words are counted in the text as written: `*emphasis*` marks and `{name}` braces are not words
 of their own, a `{name}` counts as one word. Orders are Lena's (`lena`), engagement warnings are
@@ -71,6 +72,19 @@ def story_stats(story: Story) -> dict[str, Any]:
         said(None, None, "deductions", f"{deduction.title} {deduction.text} {deduction.hint}")
     for ending in story.endings.values():
         said(None, None, "endings", f"{ending.title} {ending.text}")
+    # An ending as a player reads it: its scene's radio (every line, whatever its condition)
+    # and the ending's closing text.
+    per_ending = {
+        scene.id: {
+            "ending": scene.ending,
+            "words": sum(count_words(line.text) for line in scene.radio)
+            + count_words(
+                f"{story.endings[scene.ending].title} {story.endings[scene.ending].text}"
+            ),
+        }
+        for scene in story.scenes.values()
+        if scene.ending is not None
+    }
     chapters = sorted({s.chapter for s in story.scenes.values()} | set(story.chapters))
     total = sum(per_kind.values())
     return {
@@ -91,6 +105,7 @@ def story_stats(story: Story) -> dict[str, Any]:
             "per_speaker": dict(sorted(per_speaker.items(), key=lambda kv: (-kv[1], kv[0]))),
             "per_kind": dict(sorted(per_kind.items(), key=lambda kv: (-kv[1], kv[0]))),
         },
+        "per_ending": per_ending,
         "per_chapter": {
             str(c): {
                 "title": story.chapter_title(c),
@@ -100,3 +115,51 @@ def story_stats(story: Story) -> dict[str, Any]:
             for c in chapters
         },
     }
+
+
+def playthrough_words(story: Story, runs: int = 100, seed: int = 1) -> dict[str, dict[str, int]]:
+    """How many words one playthrough reads: every line heard (the radio of each scene and
+    round, the aftermath of each order, the ending's text) and every order given, over `runs`
+    games from the start. Games are played as each persona the story declares (and at random,
+    as `random`); gives, per way of playing, the fewest, the median and the most."""
+    import random as _random
+    import statistics
+
+    from game.engine.personas import choose_as
+    from game.engine.playtest import enabled_orders
+    from game.engine.runtime import Engine
+
+    ways: list[str] = [*story.personas, "random"]
+    engine = Engine.new(story, seed)
+    limit = max(1000, 2 * len(story.states()))
+    result: dict[str, dict[str, int]] = {}
+    for way in ways:
+        counts: list[int] = []
+        for run in range(runs):
+            engine.reset(seed + run)
+            chooser = _random.Random(f"words:{way}:{seed + run}")
+            words = 0
+            for _ in range(limit):
+                words += sum(count_words(line.text) for line in engine.radio())
+                if engine.state.ending is not None:
+                    ending = story.endings[engine.state.ending]
+                    words += count_words(f"{ending.title} {ending.text}")
+                    break
+                views = enabled_orders(engine)
+                if not views:
+                    break
+                written = story.orders_at(engine.state.scene)
+                if way == "random":
+                    index = chooser.choice(views)[0]
+                else:
+                    offered = [written[i] for i, _ in views]
+                    index = views[choose_as(story.personas[way], offered, chooser)][0]
+                words += count_words(written[index].say)
+                engine.choose(index)
+            counts.append(words)
+        result[way] = {
+            "min": min(counts),
+            "median": int(statistics.median_low(counts)),
+            "max": max(counts),
+        }
+    return result

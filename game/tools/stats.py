@@ -17,15 +17,25 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "story", nargs="?", metavar="DIR", help="story folder (default: the shipped story)"
     )
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=100,
+        metavar="N",
+        help="games played (per persona, and at random) to count the words one playthrough "
+        "reads (default 100; 0 skips it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the counts."""
-    from game.engine.stats import story_stats
+    from game.engine.stats import playthrough_words, story_stats
     from game.tools.common import load_or_exit
 
     story = load_or_exit(args.story)
     data = story_stats(story)
+    if args.runs > 0:
+        data["playthrough_words"] = playthrough_words(story, runs=args.runs)
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
@@ -53,4 +63,12 @@ def run(args: argparse.Namespace) -> int:
     print("\nWords per kind of text:")
     for kind, count in words["per_kind"].items():
         print(f"  {kind:<16} {count:>7}")
+    if data["per_ending"]:
+        print("\nWords per ending scene (all its radio, and the ending's closing text):")
+        for scene, info in data["per_ending"].items():
+            print(f"  {scene:<24} {info['ending']:<20} {info['words']:>7}")
+    if "playthrough_words" in data:
+        print(f"\nOne playthrough reads (words, {args.runs} games each: fewest / median / most):")
+        for way, spread in data["playthrough_words"].items():
+            print(f"  {way:<16} {spread['min']:>7} {spread['median']:>7} {spread['max']:>7}")
     return 0

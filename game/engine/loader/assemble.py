@@ -78,4 +78,5 @@ def assemble(
         ),
         tones=MappingProxyType(ctx.tones),
         personas=MappingProxyType(ctx.personas),
+        speakers=MappingProxyType(ctx.speakers),
     )

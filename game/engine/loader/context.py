@@ -14,6 +14,7 @@ from game.engine.model import (
     Evidence,
     Persona,
     Pilot,
+    Speaker,
     Tone,
     Variable,
 )
@@ -35,6 +36,7 @@ class Context:
     endings: dict[str, Ending] = field(default_factory=dict)
     chapters: dict[int, Chapter] = field(default_factory=dict)
     tones: dict[str, Tone] = field(default_factory=dict)
+    speakers: dict[str, Speaker] = field(default_factory=dict)
     personas: dict[str, Persona] = field(default_factory=dict)
     scene_marks: dict[str, Mark] = field(default_factory=dict)
     maps: dict[str, str] = field(default_factory=dict)

@@ -43,6 +43,7 @@ from game.engine.model import (
     Evidence,
     Persona,
     Pilot,
+    Speaker,
     Tone,
     Variable,
 )
@@ -306,6 +307,34 @@ def _pilot(ctx: Context, data: MarkedDict, pid: str | None) -> dict[str, Any] | 
     return {"status": status}
 
 
+def _speaker(ctx: Context, data: MarkedDict, sid: str | None) -> dict[str, Any] | None:
+    """A voice (hq, narration or lena; default hq), and an id no radio line or pilot uses."""
+    voice = data.get("voice", "hq")
+    if voice not in FIXED_SPEAKERS:
+        ctx.error(
+            key_mark(data, "voice"),
+            "E013",
+            f"voice must be one of {', '.join(FIXED_SPEAKERS)}",
+        )
+        return None
+    if sid in (*FIXED_SPEAKERS, *LINE_KEYS, "dossier", "hit"):
+        ctx.error(
+            key_mark(data, "id"),
+            "E013",
+            f"'{sid}' is reserved for radio lines; pick another speaker id",
+        )
+        return None
+    if sid in ctx.pilots:
+        ctx.error(
+            key_mark(data, "id"),
+            "E020",
+            f"'{sid}' is already a pilot (declared at {ctx.pilots[sid].mark}); a speaker needs "
+            "an id of its own",
+        )
+        return None
+    return {"voice": voice}
+
+
 def _evidence(ctx: Context, data: MarkedDict, eid: str | None) -> dict[str, Any] | None:
     """Where the evidence came from: the official line, the radio or a record."""
     source = data.get("source")
@@ -352,6 +381,7 @@ def _persona(ctx: Context, data: MarkedDict, pid: str | None) -> dict[str, Any]:
 _LISTS = (
     "variables",
     "pilots",
+    "speakers",
     "chapters",
     "tones",
     "personas",
@@ -362,6 +392,7 @@ _LISTS = (
 _KINDS: dict[str, _Kind] = {
     "variables": _Kind("variable", "a variable", Variable, _variable, id_key="name"),
     "pilots": _Kind("pilot", "a pilot", Pilot, _pilot),
+    "speakers": _Kind("speaker", "a speaker", Speaker, _speaker),
     "tones": _Kind("tone", "a tone", Tone),
     "personas": _Kind("persona", "a persona", Persona, _persona),
     "evidence": _Kind("evidence", "an evidence entry", Evidence, _evidence),

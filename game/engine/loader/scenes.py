@@ -72,7 +72,7 @@ def _lines(
 ) -> tuple[Line, ...]:
     items = as_list(ctx, items, where, what)
     lines: list[Line] = []
-    speakers = (*FIXED_SPEAKERS, *ctx.pilots)
+    speakers = (*FIXED_SPEAKERS, *ctx.speakers, *ctx.pilots)
     for index, data in enumerate(items):
         mark = item_mark(items, index)
         if not isinstance(data, MarkedDict):
@@ -86,7 +86,8 @@ def _lines(
                 ctx.error(
                     data.mark,
                     "E011",
-                    "a radio line needs a speaker: hq, narration, lena or a pilot id",
+                    "a radio line needs a speaker: hq, narration, lena, a declared speaker "
+                    "or a pilot id",
                 )
             else:
                 ctx.error(
@@ -344,6 +345,9 @@ def _engagement(ctx: Context, data: Any, where: Mark) -> Engagement | None:
                 warning,
                 _orders(ctx, rdata.get("orders"), key_mark(rdata, "orders"), True),
                 rdata.mark,
+                _markers(ctx, rdata["markers"], key_mark(rdata, "markers"))
+                if "markers" in rdata
+                else None,
             )
         )
     if not rounds and "rounds" in data:
