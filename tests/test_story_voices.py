@@ -201,3 +201,57 @@ def test_words_per_ending_scene_and_per_playthrough(story_dir: Path) -> None:
     # Every game is the same: the office's four lines (13 words), "Go.", Kestrel twice and
     # Shin (5), "On." three times, home's line (3) and the ending (4).
     assert words == {"random": {"min": 13 + 1 + 5 + 3 + 3 + 4, "median": 29, "max": 29}}
+
+
+def test_orders_with_a_consequence_seen_later_are_counted_by_kind(tmp_path: Path) -> None:
+    from game.engine.consequences import consequences
+
+    root = tmp_path / "c"
+    write(
+        root / "story.yaml",
+        """
+        id: c
+        title: C
+        start: a
+        variables:
+          - {name: kind, type: bool, default: false}
+          - {name: quiet, type: bool, default: false}
+          - {name: trust, type: int, default: 1, min: 0, max: 5}
+        pilots:
+          - {id: shin, callsign: Undertaker, name: Shinei Nouzen, role: Captain}
+        evidence:
+          - {id: ev_a, title: A, text: a, source: radio}
+        endings:
+          - {id: end, title: End}
+        """,
+    )
+    write(
+        root / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            orders:
+              - {say: "Route.", goto: c}
+              - {say: "Remembered.", effects: {set: {kind: true}}, goto: b}
+              - {say: "Forgotten.", effects: {set: {quiet: true}, add: {trust: 1}}, goto: b}
+              - {say: "Record.", effects: {reveal: ev_a}, goto: b}
+              - {say: "Name.", effects: {learn: shin}, goto: b}
+          - id: b
+            title: B
+            radio:
+              - {narration: "Kindly.", if: kind}
+            orders:
+              - {say: "On.", goto: c}
+          - id: c
+            title: C
+            ending: end
+        """,
+    )
+    counted = consequences(load_story(root))
+    # "Route." alone leads to c; "On." is b's only order; "Forgotten." sets a flag nothing
+    # reads elsewhere and moves a meter, which does not count.
+    assert (counted.total, counted.seen) == (6, 4)
+    assert counted.by_kind == {"route": 1, "record": 2, "remembered": 1}
+    assert counted.without == [("a", "Forgotten."), ("b", "On.")]

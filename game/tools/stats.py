@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     story = load_or_exit(args.story)
     data = story_stats(story)
+    from game.engine.consequences import consequences
+
+    data["consequences"] = consequences(story).to_json()
     if args.runs > 0:
         data["playthrough_words"] = playthrough_words(story, runs=args.runs)
     if args.json:
@@ -63,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
     print("\nWords per kind of text:")
     for kind, count in words["per_kind"].items():
         print(f"  {kind:<16} {count:>7}")
+    seen = data["consequences"]
+    print(
+        f"\nOrders with a consequence seen later: {seen['seen_later']} of {seen['total']} "
+        f"({seen['share']:.0%}; route {seen['by_kind']['route']}, record "
+        f"{seen['by_kind']['record']}, remembered {seen['by_kind']['remembered']})"
+    )
     if data["per_ending"]:
         print("\nWords per ending scene (all its radio, and the ending's closing text):")
         for scene, info in data["per_ending"].items():
