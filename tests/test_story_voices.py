@@ -255,3 +255,47 @@ def test_orders_with_a_consequence_seen_later_are_counted_by_kind(tmp_path: Path
     assert (counted.total, counted.seen) == (6, 4)
     assert counted.by_kind == {"route": 1, "record": 2, "remembered": 1}
     assert counted.without == [("a", "Forgotten."), ("b", "On.")]
+
+
+def test_a_pilot_in_reserve_joins_the_roster_when_brought_in(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(
+        root / "story.yaml",
+        """
+        id: r
+        title: R
+        start: a
+        pilots:
+          - {id: shin, callsign: Undertaker, name: Shinei Nouzen, role: Captain}
+          - {id: wren, callsign: Wren, name: Ada Wren, role: Pilot, status: reserve}
+        endings:
+          - {id: end, title: End}
+        """,
+    )
+    write(
+        root / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            orders:
+              - {say: "Count.", if: "alive_count() == 1 and not alive(wren)", goto: b}
+          - id: b
+            title: B
+            enter: {status: {wren: active}}
+            radio: [{wren: "Wren, reporting."}]
+            orders:
+              - {say: "Welcome.", if: "alive_count() == 2", goto: c}
+          - id: c
+            title: C
+            ending: end
+        """,
+    )
+    engine = Engine.new(load_story(root), 1)
+    assert [p.id for p in engine.squad()] == ["shin"]
+    assert engine.fallen_count() == 0
+    engine.choose(0)
+    assert [p.id for p in engine.squad()] == ["shin", "wren"]
+    engine.choose(0)
+    assert engine.state.ending == "end"

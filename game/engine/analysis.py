@@ -63,7 +63,7 @@ class WitnessDiagnostic(Diagnostic):
 
 Interval = tuple[float, float]
 Atom = tuple[str, ...]
-STATUSES = frozenset({"active", "wounded", "missing", "killed"})
+STATUSES = frozenset({"active", "wounded", "missing", "killed", "reserve"})
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _MAX_WORLDS = 64

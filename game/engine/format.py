@@ -82,7 +82,10 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
         "callsign": Field("text", True, "Shown until Lena learns the name."),
         "name": Field("text", True, "The pilot's name."),
         "role": Field("text", doc="Role in the squadron."),
-        "status": Field("enum:active,wounded,missing,killed", doc="Status at the start."),
+        "status": Field(
+            "enum:active,wounded,missing,killed,reserve",
+            doc="Status at the start (reserve: not with the squad yet; off the roster).",
+        ),
         "known": Field("bool", doc="Whether Lena knows the name at the start."),
         "notes": NOTES,
     },
@@ -198,7 +201,9 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
             doc="Pilots Lena asked for their names who did not give them (a refusal): the roll "
             "call says 'asked, but never gave it' instead of 'never asked'.",
         ),
-        "status": Field("statuses", doc="pilot: active | wounded | missing | killed"),
+        "status": Field(
+            "statuses", doc="pilot: active | wounded | missing | killed | reserve"
+        ),
         "notes": NOTES,
     },
     "engagement": {

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     # scene is first read, so the title screen can show before the condition parser loads.
     from game.engine.conditions import Expression, Type, Value
 
-PilotStatus = Literal["active", "wounded", "missing", "killed"]
-PILOT_STATUSES: tuple[PilotStatus, ...] = ("active", "wounded", "missing", "killed")
+PilotStatus = Literal["active", "wounded", "missing", "killed", "reserve"]
+# `reserve`: not with the squad yet (a replacement on the way): off the roster, not alive, not
+# fallen, never hit; a `status:` effect making them active brings them in. Kept last, so the
+# other statuses keep their places.
+PILOT_STATUSES: tuple[PilotStatus, ...] = ("active", "wounded", "missing", "killed", "reserve")
 EvidenceSource = Literal["official", "radio", "record"]
 EVIDENCE_SOURCES: tuple[EvidenceSource, ...] = ("official", "radio", "record")
 FIXED_SPEAKERS = ("hq", "narration", "lena")

@@ -598,7 +598,9 @@ class Engine(StateFacts):
         return views
 
     def squad(self) -> list[PilotView]:
-        """The roster, in roster order, names only where Lena has learned them."""
+        """The roster, in roster order, names only where Lena has learned them; pilots still in
+        reserve (not with the squad yet) are not on it."""
+        status = self.state.status
         return [
             PilotView(
                 p.id,
@@ -609,6 +611,7 @@ class Engine(StateFacts):
                 p.id in self.state.asked and p.id not in self.state.known,
             )
             for p in self.story.pilots.values()
+            if status[p.id] != "reserve"
         ]
 
     def dossier(self) -> list[DossierEntry]:
