@@ -15,15 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.engine.analysis import Ranges, implied_statuses
+from game.engine.analysis import STATUSES, Ranges, implied_statuses
 from game.engine.conditions import Scope, compile_expression
 from game.engine.deadvoices import DeadVoice, Step, dead_voices, fates
 from game.engine.loader import load_story
-from game.engine.model import PILOT_STATUSES, Line, Variable, split_state
+from game.engine.model import Line, Variable, split_state
 from game.engine.runtime import DeadEnd, Engine
 from game.engine.state import GameState, SaidLine
 from game.engine.validate import validate
 from tests.conftest import write
+
+# The statuses a pilot can have once with the squad (`reserve`, not with it yet, is never dead).
+PILOT_STATUSES = tuple(sorted(STATUSES))
 
 MANIFEST = """
 id: t

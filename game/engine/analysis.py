@@ -63,7 +63,9 @@ class WitnessDiagnostic(Diagnostic):
 
 Interval = tuple[float, float]
 Atom = tuple[str, ...]
-STATUSES = frozenset({"active", "wounded", "missing", "killed", "reserve"})
+# `reserve` (not with the squad yet) is left out: the checks here ask whether a pilot may be
+# dead, and a pilot in reserve is not.
+STATUSES = frozenset({"active", "wounded", "missing", "killed"})
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _MAX_WORLDS = 64

@@ -206,8 +206,8 @@ class Search:
             level = space.level_of("status", pilot)
             if level is None:
                 continue
-            wound_rel = ((1,), (), (), ())  # active -> wounded
-            kill_rel = ((3,), (3,), (), ())  # active or wounded -> killed
+            wound_rel = ((1,), (), (), (), ())  # active -> wounded (reserve: never hit)
+            kill_rel = ((3,), (3,), (), (), ())  # active or wounded -> killed
             pilots.append(
                 (
                     level,

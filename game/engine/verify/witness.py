@@ -23,7 +23,7 @@ from game.engine.runtime import DeadEnd, Engine
 from game.engine.verify.mdd import FALSE, TRUE
 from game.engine.verify.search import Found, Search
 
-_STATUS_COST = (0, 1, 3, 2)  # active, wounded, missing, killed: prefer the least damage
+_STATUS_COST = (0, 1, 3, 2, 0)  # active, wounded, missing, killed, reserve: least damage first
 
 
 @dataclass
