@@ -316,10 +316,13 @@ class Session:
         return info
 
     def has_save(self, slot: str) -> bool:
-        """Whether `slot` holds a save; raises `SaveFailed` (a bad name, say)."""
+        """Whether the named slot `slot` holds a save; raises `SaveFailed` for a name `save`
+        would refuse (a bad name, the quicksave's or an autosave's)."""
+        from game.engine.saves import named_slot
+
         store = self._store("Save failed")
         try:
-            return store.exists(slot)
+            return store.exists(named_slot(slot))
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Save failed", self._why(exc)) from None
 
@@ -351,8 +354,8 @@ class Session:
             raise SaveFailed("Delete failed", self._why(exc)) from None
 
     def latest(self) -> SaveInfo | None:
-        """The newest save of a game still going on (what Continue loads), or None; raises
-        `SaveFailed`."""
+        """What Continue loads: the newest save, when its game is still going on (the game most
+        recently played; after it ends, nothing), or None; raises `SaveFailed`."""
         store = self.saves.store
         if store is None:
             return None
@@ -382,8 +385,8 @@ class Session:
         return self._resume(loaded)
 
     def continue_game(self) -> Resumed | None:
-        """Play the newest save of a game still going on; None when there is none. Raises
-        `SaveFailed`."""
+        """Play the game most recently played (`latest`); None when there is none or it has
+        ended. Raises `SaveFailed`."""
         try:
             latest = self.latest()
         except SaveFailed as exc:
