@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from game.engine.conditions import Value
     from game.engine.model import Story
     from game.engine.runtime import Engine, Outcome
-    from game.engine.saves import Loaded, SaveInfo, SaveStore
+    from game.engine.saves import Loaded, SaveInfo, SaveStore, Unreadable
 
 SEEDS = (1, 2**31)
 """New games draw their seed from this range (low inclusive, high exclusive)."""
@@ -338,6 +338,24 @@ class Session:
         """One line per save file the last listing could not read."""
         store = self.saves.store
         return store.list_problems() if store is not None else []
+
+    def unreadable_saves(self) -> list[Unreadable]:
+        """The saves the last listing could not read, each with its reason (a load screen shows
+        them, dimmed)."""
+        store = self.saves.store
+        return store.list_unreadable() if store is not None else []
+
+    def check_save(self, info: SaveInfo) -> Unreadable | None:
+        """Why a listed save could not be loaded in this story (`SaveStore.check`), or None."""
+        store = self.saves.store
+        if store is None:
+            return None
+        try:
+            return store.check(info, self.story)
+        except Exception as exc:  # noqa: BLE001 - a save must never crash a save screen
+            from game.engine.saves import Unreadable
+
+            return Unreadable(info.slot, f"it cannot be read ({type(exc).__name__})", info.path)
 
     @property
     def save_folder(self) -> str | None:

@@ -115,6 +115,15 @@ class SaveInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A save that cannot be loaded, and why: what a save screen shows in its place."""
+
+    slot: str
+    reason: str  # one line, e.g. "the file is damaged or truncated (bad JSON at line 3...)"
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Loaded:
     """A resumed game. `message` is set when the story changed since the save or the game
     resumed at an earlier point than the one saved; show it to the player."""
@@ -519,6 +528,7 @@ class SaveStore:
         self.directory: Path = Path(directory).expanduser()
         self.clock = clock
         self._problems: list[str] = []
+        self._unreadable: list[Unreadable] = []
 
     @classmethod
     def resolve(cls, save_dir: str | None) -> SaveStore:
@@ -654,12 +664,14 @@ class SaveStore:
 
     def _entries(self, story: Story | None) -> list[tuple[float, int, SaveInfo]]:
         self._problems = []
+        self._unreadable = []
         entries = []
         for slot in self._slots_on_disk():
             try:
                 save, path, _ = self._open(slot, read)
             except SaveError as exc:
                 self._problems.append(str(exc))
+                self._unreadable.append(self._unreadable_slot(slot, exc))
                 continue
             header = save.header
             if story is not None and header.story.id != story.id:
@@ -678,6 +690,32 @@ class SaveStore:
     def list_problems(self) -> list[str]:
         """One line per save the last `list` could not read."""
         return list(self._problems)
+
+    def list_unreadable(self) -> list[Unreadable]:
+        """The saves the last `list` could not read, each with its reason, by slot name."""
+        return list(self._unreadable)
+
+    def check(self, info: SaveInfo, story: Story) -> Unreadable | None:
+        """Whether the save `info` describes can be loaded in `story`, checked as far as can be
+        without replaying it: its game decoded, and (the story unchanged since) everything it
+        names found in the story. The `Unreadable` when not, with load's reason."""
+        try:
+            document = self._open(info.slot, _read_whole)[0]
+            if not info.story_changed:
+                misfits = fit_state(document.state, story)[1]
+                if misfits:
+                    raise SaveError(
+                        f"save '{printable(info.slot)}': {misfits[0].in_its_own_story()}"
+                    )
+        except SaveError as exc:
+            return self._unreadable_slot(info.slot, exc)
+        return None
+
+    def _unreadable_slot(self, slot: str, exc: SaveError) -> Unreadable:
+        prefix = f"save '{printable(slot)}': "
+        message = str(exc)
+        reason = message[len(prefix) :] if message.startswith(prefix) else message
+        return Unreadable(slot, reason, self.directory / f"{slot}{SAVE_SUFFIX}")
 
     def info(self, slot: str, story: Story | None = None) -> SaveInfo:
         """The metadata of one save; raises `SaveError`."""

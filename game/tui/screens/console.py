@@ -128,6 +128,7 @@ class ConsoleScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(CommandInput).cursor_blink = self.cursor_blink
+        self.log_widget.mark()
         if self._note:
             self.log_widget.note(Content.styled(self._note, ".radio--note"))
         self.play_scene()
@@ -187,7 +188,7 @@ class ConsoleScreen(Screen):
 
     def show_game(self, note: str) -> None:
         """Show the session's game afresh (a load, a reload), after `note` in the log."""
-        self.log_widget.flush()
+        self.log_widget.mark()
         self.engine = self.session.engine
         self.log_widget.note(Content.styled(note, ".radio--note"))
         self.play_scene()
@@ -221,13 +222,14 @@ class ConsoleScreen(Screen):
             return
         given = self.session.give_text(text)
         if not given.ok:
-            self.orders_panel.hint(given.message)
+            self.orders_panel.hint(given.message)  # the command line keeps the focus: retype
             return
         self._after_order(given.say)
+        self.set_focus(None)  # the order is given: the digits give orders again
 
     def _after_order(self, say: str) -> None:
         log = self.log_widget
-        log.flush()  # what was still arriving is written whole before the answer
+        log.mark()  # what was still arriving is written whole; the answer starts a passage
         if say:
             log.note(
                 Content.styled("▸ " + say, ".radio--order"), Content.styled("LENA", ".radio--lena")
@@ -302,10 +304,20 @@ class ConsoleScreen(Screen):
     def action_undo(self) -> None:
         """Take back the last order and show the scene as it was."""
         self.log_widget.flush()
+        could = self.engine.can_undo
         if self.session.undo():
+            self.query_one(CommandInput).value = ""
+            self.set_focus(None)  # back at the orders: the digits give orders again
+            self.log_widget.mark()
             self.log_widget.note(Content.styled("— last order taken back —", ".radio--note"))
             self.play_scene()
             self.refresh_squad()
+        elif could:
+            self.notify(
+                "The last order cannot be taken back: this game's order log no longer replays "
+                "in the story as it is.",
+                markup=False,
+            )
         else:
             self.notify("Nothing to undo.", markup=False)
 

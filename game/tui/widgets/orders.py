@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
@@ -114,8 +114,14 @@ def _common_prefix(words: Sequence[str]) -> str:
     return first[:n]
 
 
-class OrdersPanel(Vertical):
-    """The orders and the command line beneath them; `completer` goes to the command line."""
+class OrdersPanel(VerticalScroll):
+    """The orders and the command line beneath them; `completer` goes to the command line.
+
+    When they do not fit (many orders, a small terminal), the panel scrolls: its top shows the
+    first orders, its border says there are more, and the command line scrolls into view when it
+    is focused (/ or Tab)."""
+
+    MORE = "more below ▾"
 
     def __init__(self, completer: Callable[[str], list[str]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -148,6 +154,19 @@ class OrdersPanel(Vertical):
         for item, (view, label) in zip(extra, wanted[len(items) :], strict=True):
             item.show_view(view, label)
         self.hint("")
+        self.scroll_home(animate=False, immediate=False)
+        self.call_after_refresh(self._say_more)
+
+    def _say_more(self) -> None:
+        """Say in the border when orders are below the fold."""
+        self.border_subtitle = self.MORE if self.scroll_y < self.max_scroll_y else ""
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._say_more()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_more)
 
     @property
     def items(self) -> list[OrderItem]:
