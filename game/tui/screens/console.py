@@ -92,6 +92,7 @@ class ConsoleScreen(Screen):
         callsigns = [len(p.callsign) for p in story.pilots.values()]
         self.tag_width = max(6, min(13, max(callsigns, default=4) + 1))
         self.signal: int | None = None
+        self._binding_state: tuple[bool, ...] = ()  # what the footer last showed enabled
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -145,7 +146,10 @@ class ConsoleScreen(Screen):
             log.say(line_tag(line, self.voices), line_body(line), line)
         self.show_orders()
         self.show_map()
-        self.show_status()
+        if log.busy:
+            self.show_status()
+        else:  # written whole: the roster and meters at once, in this same frame
+            self._drained()
 
     def show_orders(self) -> None:
         engine = self.engine
@@ -157,7 +161,12 @@ class ConsoleScreen(Screen):
         command = panel.query_one(CommandInput)
         command.disabled = engine.ending is not None
         command.display = engine.ending is None
-        self.refresh_bindings()
+        # The footer is rebuilt whenever bindings are refreshed (about 35 ms here): only when
+        # what `check_action` answers can have changed.
+        keys = (engine.can_undo, engine.ending is not None, self.session.saves.available)
+        if keys != self._binding_state:
+            self._binding_state = keys
+            self.refresh_bindings()
 
     def show_map(self) -> None:
         scene = self.engine.scene
@@ -179,6 +188,9 @@ class ConsoleScreen(Screen):
 
     @on(RadioLog.Drained)
     def _drained(self) -> None:
+        last = self.log_widget.last_line
+        if last is not None:
+            self.signal = last.signal
         self.refresh_squad()
 
     @on(RadioLog.LineStarted)

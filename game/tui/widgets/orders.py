@@ -143,23 +143,30 @@ class OrdersPanel(VerticalScroll):
         wanted: list[tuple[OrderView | None, str]] = (
             [(None, ending_label)] if ending_label is not None else [(v, "") for v in views]
         )
+        # Items are kept and hidden rather than removed: a removal lands a frame later, and so
+        # would the repaint it causes.
         items = list(holder.query(OrderItem))
         for item, (view, label) in zip(items, wanted, strict=False):
             item.show_view(view, label)
+            item.display = True
         for item in items[len(wanted) :]:
-            item.remove()
+            item.display = False
+            item.view = None
         extra = [OrderItem(view) for view, _ in wanted[len(items) :]]
         if extra:
             holder.mount_all(extra)
         for item, (view, label) in zip(extra, wanted[len(items) :], strict=True):
             item.show_view(view, label)
         self.hint("")
-        self.scroll_home(animate=False, immediate=False)
+        if self.scroll_y:
+            self.scroll_home(animate=False, immediate=False)
         self.call_after_refresh(self._say_more)
 
     def _say_more(self) -> None:
         """Say in the border when orders are below the fold."""
-        self.border_subtitle = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        more = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        if (self.border_subtitle or "") != more:
+            self.border_subtitle = more
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -170,7 +177,12 @@ class OrdersPanel(VerticalScroll):
 
     @property
     def items(self) -> list[OrderItem]:
-        return list(self.query_one("#order-list", Vertical).query(OrderItem))
+        """The order items shown (hidden ones are kept for the next scene)."""
+        return [
+            item
+            for item in self.query_one("#order-list", Vertical).query(OrderItem)
+            if item.display
+        ]
 
     def hint(self, text: str) -> None:
         """A line under the command line: why an order was not given, or completions."""

@@ -75,7 +75,8 @@ class RadioLog(ScrollView, can_focus=False):
     """
 
     class LineStarted(Message):
-        """A line began to arrive (the status line reads its signal)."""
+        """A line began to be typed out (the status line reads its signal). Lines written
+        whole post no such message: `last_line` is the last one, read on `Drained`."""
 
         def __init__(self, line: RadioLine) -> None:
             super().__init__()
@@ -114,6 +115,7 @@ class RadioLog(ScrollView, can_focus=False):
         self._style_key: tuple[str, str] | None = None
         self._anchor: Entry | None = None  # the first line of the passage being written whole
         self._mark_next = False  # the next line written becomes the anchor
+        self.last_line: RadioLine | None = None  # the last radio line written or begun
 
     # --- what the console calls ----------------------------------------------------------------
 
@@ -151,8 +153,6 @@ class RadioLog(ScrollView, can_focus=False):
         entry = Entry(tag, body, line)
         self._drain_posted = False
         if self.instant and not self.busy:
-            if line is not None:
-                self.post_message(self.LineStarted(line))
             self._write(entry)
             self._post_drained()
             return
@@ -196,10 +196,7 @@ class RadioLog(ScrollView, can_focus=False):
         if self._typing is not None:
             self._finish_typing()
         while self._queue:
-            entry = self._queue.popleft()
-            if entry.line is not None:
-                self.post_message(self.LineStarted(entry.line))
-            self._write(entry)
+            self._write(self._queue.popleft())
         self._post_drained()
 
     def clear(self) -> None:
@@ -233,6 +230,8 @@ class RadioLog(ScrollView, can_focus=False):
             self._typing = self._queue.popleft()
             self._anchor = None  # lines typed out are followed as they arrive
             self._mark_next = False
+            if self._typing.line is not None:
+                self.last_line = self._typing.line
             self._started = now
             if self._typing.line is not None:
                 self.post_message(self.LineStarted(self._typing.line))
@@ -263,6 +262,8 @@ class RadioLog(ScrollView, can_focus=False):
     # --- layout and drawing --------------------------------------------------------------------
 
     def _write(self, entry: Entry) -> None:
+        if entry.line is not None:
+            self.last_line = entry.line
         if self._mark_next:
             self._mark_next = False
             self._anchor = entry
@@ -286,7 +287,10 @@ class RadioLog(ScrollView, can_focus=False):
         height = len(self._strips) + len(self._typing_strips)
         self.virtual_size = Size(self._width, height)
         if scroll and follow:
-            self.call_after_refresh(self._settle)
+            if self.scrollable_content_region.height:
+                self._settle()  # the view's size is known: scroll in this same frame
+            else:
+                self.call_after_refresh(self._settle)
         self.refresh()
 
     def _settle(self) -> None:
@@ -303,7 +307,9 @@ class RadioLog(ScrollView, can_focus=False):
 
     def _say_more(self) -> None:
         """Say in the border when lines are below the view."""
-        self.border_subtitle = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        more = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        if (self.border_subtitle or "") != more:
+            self.border_subtitle = more
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
