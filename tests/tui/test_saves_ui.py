@@ -254,11 +254,11 @@ async def test_the_load_screen_shows_damaged_saves_dimmed_with_their_reason(tmp_
         for slot, reason in reasons.items():
             assert f"{slot}  [cannot be loaded]" in text
             assert reason[:40] in text
-        # Dimmed: every character of a damaged row is drawn dim.
+        # Dimmed: every character of a damaged row is drawn in the theme's disabled colour.
         slots = screen.query_one("#load-slots", OptionList)
         for n in range(len(screen.infos), slots.option_count):
             prompt = slots.get_option_at_index(n).prompt
-            assert all("dim" in str(span.style) for span in prompt.spans)
+            assert all("$foreground-disabled" in str(span.style) for span in prompt.spans)
         # Choosing one says why it cannot be loaded and loads nothing; it can be deleted.
         slots.highlighted = len(screen.infos) + [s.slot for s in screen.unreadable].index("typed")
         await pilot.press("enter")

@@ -285,7 +285,9 @@ class ConsoleScreen(Screen):
     def action_focus_command(self) -> None:
         command = self.query_one(CommandInput)
         if not command.disabled:
-            command.focus()
+            # At once, not as `focus()` does (later): letters typed straight after / go into
+            # the command line, not to the console's keys (d would open the dossier).
+            self.set_focus(command)
 
     def action_scroll_log(self, pages: float) -> None:
         log = self.log_widget

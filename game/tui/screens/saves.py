@@ -55,12 +55,13 @@ def slot_content(info: SaveInfo) -> Content:
 
 def unreadable_content(save: Unreadable) -> Content:
     """Two dimmed lines about a save that cannot be loaded: its slot, then why."""
+    faint = "$foreground-disabled"  # faint in colour, and dim without colour (NO_COLOR)
     return Content.assemble(
-        (save.slot, "bold dim"),
+        (save.slot, f"bold {faint}"),
         "  ",
-        ("[cannot be loaded]", "dim"),
+        ("[cannot be loaded]", faint),
         "\n",
-        ("  " + save.reason, "dim italic"),
+        ("  " + save.reason, f"italic {faint}"),
     )
 
 

@@ -148,9 +148,7 @@ class TitleScreen(Screen):
                 f"{format_duration(latest.play_seconds)} played"
             )
         if self._ended is not None:
-            return Content(
-                f"Your last game ended: {self._ended}. Load brings back an earlier save."
-            )
+            return Content(f"Your last game ended: {self._ended}.")
         if not self.session.saves.available:
             return Content(self.session.saves.reason)
         return Content("")
