@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from game.engine.conditions import Value
     from game.engine.model import Story
     from game.engine.runtime import Engine, Outcome
-    from game.engine.saves import Loaded, SaveInfo, SaveStore
+    from game.engine.saves import Loaded, SaveInfo, SaveStore, Unreadable
 
 SEEDS = (1, 2**31)
 """New games draw their seed from this range (low inclusive, high exclusive)."""
@@ -346,10 +346,13 @@ class Session:
         return info
 
     def has_save(self, slot: str) -> bool:
-        """Whether `slot` holds a save; raises `SaveFailed` (a bad name, say)."""
+        """Whether the named slot `slot` holds a save; raises `SaveFailed` for a name `save`
+        would refuse (a bad name, the quicksave's or an autosave's)."""
+        from game.engine.saves import named_slot
+
         store = self._store("Save failed")
         try:
-            return store.exists(slot)
+            return store.exists(named_slot(slot))
         except Exception as exc:  # noqa: BLE001
             raise SaveFailed("Save failed", self._why(exc)) from None
 
@@ -366,6 +369,24 @@ class Session:
         store = self.saves.store
         return store.list_problems() if store is not None else []
 
+    def unreadable_saves(self) -> list[Unreadable]:
+        """The saves the last listing could not read, each with its reason (a load screen shows
+        them, dimmed)."""
+        store = self.saves.store
+        return store.list_unreadable() if store is not None else []
+
+    def check_save(self, info: SaveInfo) -> Unreadable | None:
+        """Why a listed save could not be loaded in this story (`SaveStore.check`), or None."""
+        store = self.saves.store
+        if store is None:
+            return None
+        try:
+            return store.check(info, self.story)
+        except Exception as exc:  # noqa: BLE001 - a save must never crash a save screen
+            from game.engine.saves import Unreadable
+
+            return Unreadable(info.slot, f"it cannot be read ({type(exc).__name__})", info.path)
+
     @property
     def save_folder(self) -> str | None:
         """Where saves go, for telling the player (None when saving is off)."""
@@ -381,8 +402,8 @@ class Session:
             raise SaveFailed("Delete failed", self._why(exc)) from None
 
     def latest(self) -> SaveInfo | None:
-        """The newest save of a game still going on (what Continue loads), or None; raises
-        `SaveFailed`."""
+        """What Continue loads: the newest save, when its game is still going on (the game most
+        recently played; after it ends, nothing), or None; raises `SaveFailed`."""
         store = self.saves.store
         if store is None:
             return None
@@ -412,8 +433,8 @@ class Session:
         return self._resume(loaded)
 
     def continue_game(self) -> Resumed | None:
-        """Play the newest save of a game still going on; None when there is none. Raises
-        `SaveFailed`."""
+        """Play the game most recently played (`latest`); None when there is none or it has
+        ended. Raises `SaveFailed`."""
         try:
             latest = self.latest()
         except SaveFailed as exc:

@@ -133,18 +133,25 @@ def test_static_depends_on_the_seed_and_visit_even_with_shared_caches() -> None:
 
 def reference_orders(engine: Engine) -> list[tuple]:
     """`orders()` as it was written before any caching: every text rendered, every condition
-    (and `hint_if`) evaluated, now."""
+    (and `hint_if`) evaluated, now. Numbers kept by a looping scene (`state.numbers`) stay;
+    other open orders are numbered after them; shown in number order, a dimmed order after the
+    open one authored before it."""
     if engine.state.ending is not None:
         return []
-    views, number = [], 0
+    kept = {index: n for n, index in enumerate(engine.state.numbers, 1)}
+    views, number, after = [], len(engine.state.numbers), 0
     for index, order in enumerate(engine.story.orders_at(engine.state.scene)):
         say = text.plain_text(text.render(order.say, engine.var))
         if order.condition is None or order.condition(engine):
-            number += 1
-            views.append((index, number, say, order.words, True, None))
+            given = kept.get(index)
+            if given is None:
+                number += 1
+                given = number
+            after = given
+            views.append(((given, index), (index, given, say, order.words, True, None)))
         elif order.disabled is not None and (order.hint_if is None or order.hint_if(engine)):
-            views.append((index, None, say, order.words, False, order.disabled))
-    return views
+            views.append(((after, index), (index, None, say, order.words, False, order.disabled)))
+    return [view for _, view in sorted(views)]
 
 
 def as_tuples(engine: Engine) -> list[tuple]:

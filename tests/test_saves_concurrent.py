@@ -73,7 +73,10 @@ def test_two_games_saving_to_one_slot_at_once_leave_one_whole_save(tmp_path):
         engine = Engine.new(story, 5)
         for word in words:
             assert engine.choose_text(word).ok
-        store.save(slot, engine, 12.0)
+        if slot == "quick":
+            store.quicksave(engine, 12.0)
+        else:
+            store.save(slot, engine, 12.0)
     store.save(SLOT, Engine.new(story, 99), 1.0)
     initial = _key(store.load(SLOT, story).engine)
     before = {p.name: p.read_bytes() for p in store.directory.iterdir()}

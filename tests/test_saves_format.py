@@ -213,6 +213,9 @@ def _every_field_set() -> GameState:
         visits={"first_contact": 1, "fight": 2},
         draws=4,
         log=[("first_contact", 0), ("fight", 1)],
+        log_ids=["eb73ff06a88f report sitrep", "5b0c4a3d29e1 push"],
+        log_replays=False,
+        numbers=[1, 0],
         aftermath=[SaidLine("hq", "Contacts.", 2)],
         ending="end_good",
         origin="fight",
@@ -245,7 +248,7 @@ def test_a_copy_is_equal_and_shares_no_container(log):
     copy = state.copy(log=log)
     expected = state.to_dict()
     if not log:
-        expected["log"] = []
+        expected["log"] = expected["log_ids"] = []
     assert copy.to_dict() == expected
     originals = {id(c) for name in STATE_FIELDS for c in _containers(getattr(state, name))}
     copies = [c for name in STATE_FIELDS for c in _containers(getattr(copy, name))]
@@ -275,14 +278,17 @@ def test_listing_saves_imports_neither_msgspec_nor_the_game_state(saved):
     assert result.stdout.strip() == "[]"
 
 
-def test_latest_in_progress_skips_ended_games(story, saved):
+def test_latest_in_progress_is_the_newest_save_only_while_its_game_goes_on(story, saved):
+    """Continue means the game most recently played: once that game has ended, an older save
+    of a game still going on (the branch a quickload left, say) is not what it resumes."""
     store, doc = saved
+    assert store.latest(story, in_progress=True).slot == "mine"
     doc["meta"]["ending"] = "A Good End"
     doc["meta"]["saved_unix"] += 10
     _write(store, doc, "ended")
     assert store.latest(story).slot == "ended"
     assert not store.latest(story).in_progress
-    assert store.latest(story, in_progress=True).slot == "mine"
+    assert store.latest(story, in_progress=True) is None
 
 
 def test_the_readme_example_has_exactly_the_defined_fields():

@@ -15,9 +15,10 @@ To change the save format:
 3. keep real format-n files, made by the game before the change, in `tests/fixtures/saves/vN/`
    (`tests/fixtures/saves/make_fixtures.py` writes them): `tests/test_saves.py` loads every one.
 
-Format 2 renamed three pilots of the shipped story (and the scenes named after them). Listing saves (the
-title screen does, before anything is played) imports this module and upgrades old files as it
-reads them: a migration imports what it needs inside its function, not here.
+Format 2 renamed three pilots of the shipped story (and the scenes named after them). Format 3
+keeps each logged order's identity beside it and the numbers a looping scene shows. Listing
+saves (the title screen does, before anything is played) imports this module and upgrades old
+files as it reads them: a migration imports what it needs inside its function, not here.
 """
 
 from __future__ import annotations
@@ -52,4 +53,20 @@ def _renamed_ids(doc: Document) -> Document:
     from game.engine.renames import renamed_state
 
     doc["state"] = renamed_state(doc.get("state"))
+    return doc
+
+
+@migration(2)
+def _order_identities(doc: Document) -> Document:
+    """Format 2 -> 3: beside the order log, each order's identity (`state.log_ids`, see
+    `game.engine.identity`), and the numbers a scene that loops back to itself keeps showing
+    (`state.numbers`). A format-2 save's identities are unknown (""): its orders are found by
+    their place, and take their identities from the story when it is the one the save was made
+    with (`game.engine.saves.resume`). Its numbers start afresh."""
+    state = doc["state"]
+    if isinstance(state, dict):
+        log = state.get("log")
+        state["log_ids"] = [""] * len(log) if isinstance(log, list) else []
+        state["log_replays"] = True
+        state["numbers"] = []
     return doc

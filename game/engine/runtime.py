@@ -34,7 +34,7 @@ and the views (squad, dossier, meters) read the state. None of it changes the ga
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +42,7 @@ from game.engine import matching
 from game.engine.conditions import Value
 from game.engine.diagnostics import one_line
 from game.engine.format import MAX_SIGNAL
+from game.engine.identity import UNKNOWN, find_order, order_id, renamed
 from game.engine.machine import (
     Move,
     StateFacts,
@@ -207,7 +208,17 @@ class _Plan:
         self.said: dict[tuple[str, str, int], RadioLine] = {}
         # state -> each order's shown text, or None when one interpolates a variable
         self.says: dict[str, tuple[str, ...] | None] = {}
-        self.views: dict[tuple[str, tuple[bool | None, ...]], tuple[OrderView, ...]] = {}
+        self.views: dict[
+            tuple[str, tuple[bool | None, ...], tuple[int, ...]], tuple[OrderView, ...]
+        ] = {}
+        self.ids: dict[str, tuple[str, ...]] = {}  # state -> each order's identity
+
+    def order_ids(self, story: Story, state: str) -> tuple[str, ...]:
+        """The identities of a state's orders (`game.engine.identity.order_id`)."""
+        ids = self.ids.get(state)
+        if ids is None:
+            ids = self.ids[state] = tuple(order_id(order) for order in story.orders_at(state))
+        return ids
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -297,25 +308,43 @@ class Engine(StateFacts):
         seed: int,
         log: Iterable[tuple[str, int]],
         *,
+        ids: Sequence[str] = (),
         warp: str | None = None,
         sets: Mapping[str, Value] | None = None,
     ) -> tuple[Engine, int]:
         """Replay an order log from the start; stop where the story no longer matches it.
 
-        Returns the engine and how many orders of the log were applied. Because chance comes
-        from the seed, a full replay reproduces the game exactly.
+        `ids` are the entries' identities (`GameState.log_ids`; missing ones are unknown): each
+        entry gives the order with its identity, wherever the story now keeps it, in its scene
+        or in the scene it was renamed to (`game.engine.identity`). Returns the engine, whose log
+        names the orders as the story now does, and how many entries were applied. Because
+        chance comes from the seed, a full replay in the same story reproduces the game exactly.
         """
         engine = cls.new(story, seed, warp=warp, sets=sets)
         applied = 0
-        for state, index in log:
-            if engine.state.ending is not None or engine.state.scene != state:
+        for n, (state, index) in enumerate(log):
+            found = engine._find(state, index, ids[n] if n < len(ids) else UNKNOWN)
+            if found is None:
                 break
             try:
-                engine.choose(index)
+                engine.choose(found)
             except (DeadEnd, ValueError):
                 break
             applied += 1
         return engine, applied
+
+    def _find(self, state: str, index: int, identity: str) -> int | None:
+        """The index of the order a log entry (`state`, `index`, `identity`) names, among the
+        orders where this game stands; None when the game is elsewhere, has ended, or no order
+        here is that one."""
+        here = self.state.scene
+        if self.state.ending is not None:
+            return None
+        same = here == state
+        if not same and (identity == UNKNOWN or not renamed(self.story, state, here)):
+            return None
+        ids = self._plan.order_ids(self.story, here)
+        return find_order(identity, index, ids, same_scene=same)
 
     def add_listener(self, listener: Callable[[Engine], None]) -> None:
         """Call `listener(engine)` after every scene (or round) the game enters: autosave hooks.
@@ -337,11 +366,12 @@ class Engine(StateFacts):
         becomes the undo snapshot (its order log moves on with the game; the snapshot keeps only
         its length)."""
         before = self.state
-        log = before.log
+        log, ids = before.log, before.log_ids
         length = len(log)
         log.append((move.source, move.index))
-        move.after.log = log
-        before.log = []
+        ids.append(self._plan.order_ids(self.story, move.source)[move.index])
+        move.after.log, move.after.log_ids = log, ids
+        before.log, before.log_ids = [], []
         self._undo.append((before, length))
         if len(self._undo) > UNDO_DEPTH:
             del self._undo[:-UNDO_DEPTH]
@@ -354,6 +384,11 @@ class Engine(StateFacts):
         state = self.state
         name = state.scene
         self.machine.wire(self.story, name)
+        if state.log and state.log[-1][0] == name and self._undo:
+            # The order led back here: each order keeps the number it was shown with.
+            state.numbers = self._numbering(self._undo[-1][0])
+        elif state.numbers:
+            state.numbers = []  # a scene entered afresh numbers its orders from 1
         scene_id, round_number = split_state(name)
         scene = self.story.scenes[scene_id]
         if round_number == 1:
@@ -540,7 +575,14 @@ class Engine(StateFacts):
         return known  # type: ignore[return-value]
 
     def orders(self) -> list[OrderView]:
-        """The orders shown now: enabled ones numbered from 1, disabled ones with a reason.
+        """The orders shown now: enabled ones numbered, disabled ones with a reason.
+
+        Entering a scene numbers its enabled orders from 1 in authored order. While a scene
+        loops back to itself (an order whose `goto` is its own scene), each order keeps the
+        number it was shown with as long as it is offered: an order no longer offered leaves
+        its number unused, and one newly offered takes the next number after the highest. So a
+        number pressed twice never gives two different orders. (`GameState.numbers` carries
+        the numbering from one pass of the loop to the next.)
 
         An order is enabled when its own condition holds: the machine's first guard on the
         order's transitions, asked directly. Asking the machine's full check instead
@@ -556,13 +598,28 @@ class Engine(StateFacts):
         says = plan.says.get(state, False)
         if says is False:
             says = plan.says[state] = self._fixed_says(orders)
+        numbers = tuple(self.state.numbers)
         if says is None:
-            return self._order_views(orders, [plain_text(render(o.say, self.var)) for o in orders])
+            texts = [plain_text(render(o.say, self.var)) for o in orders]
+            return self._order_views(orders, texts, numbers=numbers)
         enabled = tuple([self._shown(order) for order in orders])
-        views = plan.views.get((state, enabled))
+        key = (state, enabled, numbers)
+        views = plan.views.get(key)
         if views is None:
-            views = plan.views[(state, enabled)] = tuple(self._order_views(orders, says, enabled))
+            views = plan.views[key] = tuple(self._order_views(orders, says, enabled, numbers))
         return list(views)
+
+    def _numbering(self, before: GameState) -> list[int]:
+        """The orders' indices by the number each was shown with in `before` (an unused number
+        keeps the index of the order that had it): what a loop back to its state carries on.
+        Agrees with `_order_views`: orders not yet numbered follow, in authored order."""
+        facts = StateFacts(before)
+        kept = list(before.numbers)
+        known = set(kept)
+        for index, order in enumerate(self.story.orders_at(before.scene)):
+            if index not in known and self._shown(order, facts):
+                kept.append(index)
+        return kept
 
     @staticmethod
     def _fixed_says(orders: tuple[Order, ...]) -> tuple[str, ...] | None:
@@ -571,12 +628,14 @@ class Engine(StateFacts):
             return None
         return tuple(plain_text(render(o.say, None)) for o in orders)
 
-    def _shown(self, order: Order) -> bool | None:
+    def _shown(self, order: Order, facts: StateFacts | None = None) -> bool | None:
         """True when the order can be given, False when it shows dimmed with its reason, None
-        when it is hidden (its `if` fails and it has no reason, or its `hint_if` fails)."""
-        if order.condition is None or order.condition(self):
+        when it is hidden (its `if` fails and it has no reason, or its `hint_if` fails); in
+        this game, or in the game `facts` answers for."""
+        facts = self if facts is None else facts
+        if order.condition is None or order.condition(facts):
             return True
-        if order.disabled is None or (order.hint_if is not None and not order.hint_if(self)):
+        if order.disabled is None or (order.hint_if is not None and not order.hint_if(facts)):
             return None
         return False
 
@@ -585,17 +644,29 @@ class Engine(StateFacts):
         orders: tuple[Order, ...],
         says: Iterable[str],
         shown: tuple[bool | None, ...] | None = None,
+        numbers: tuple[int, ...] = (),
     ) -> list[OrderView]:
-        views: list[OrderView] = []
-        number = 0
+        # Shown in number order; a dimmed order stays after the one authored before it. (On
+        # entering a scene, numbers follow the authored order, so this is the authored order.)
+        placed: list[tuple[int, int, OrderView]] = []
+        kept = {index: n for n, index in enumerate(numbers, 1) if index < len(orders)}
+        number = len(numbers)
+        after = 0
         for index, (order, say) in enumerate(zip(orders, says, strict=True)):
             how = shown[index] if shown is not None else self._shown(order)
             if how:
-                number += 1
-                views.append(OrderView(index, number, say, order.words, True))
+                given = kept.get(index)
+                if given is None:
+                    number += 1
+                    given = number
+                after = given
+                placed.append((given, index, OrderView(index, given, say, order.words, True)))
             elif how is False:
-                views.append(OrderView(index, None, say, order.words, False, order.disabled))
-        return views
+                view = OrderView(index, None, say, order.words, False, order.disabled)
+                placed.append((after, index, view))
+        if numbers:
+            placed.sort(key=lambda entry: entry[:2])
+        return [view for _, _, view in placed]
 
     def squad(self) -> list[PilotView]:
         """The roster, in roster order, names only where Lena has learned them; pilots still in
@@ -701,10 +772,17 @@ class Engine(StateFacts):
             if view.number == number:
                 self.choose(view.index)
                 return Outcome(True, index=view.index)
-        count = sum(1 for v in self.orders() if v.enabled)
-        if count == 0:
+        numbers = sorted(v.number for v in self.orders() if v.number is not None)
+        if not numbers:
             return Outcome(False, "There are no orders to give now.")
-        return Outcome(False, f"There is no order {number}; choose 1 to {count}.")
+        if numbers == list(range(1, len(numbers) + 1)):
+            choices = f"1 to {len(numbers)}"
+        else:  # a scene that loops keeps each order's number: some are no longer offered
+            *first, last = map(str, numbers)
+            choices = f"{', '.join(first)} or {last}" if first else last
+        if 0 < number <= len(self.state.numbers):
+            return Outcome(False, f"Order {number} is no longer offered; choose {choices}.")
+        return Outcome(False, f"There is no order {number}; choose {choices}.")
 
     def choose_text(self, text: str) -> Outcome:
         """Give the order a player typed: its number (`2`, `2.`, `#2`), its text as shown or a
@@ -755,32 +833,44 @@ class Engine(StateFacts):
     @property
     def can_undo(self) -> bool:
         """Whether there is an order to take back (after a load too: undo then replays)."""
-        return bool(self._undo or self.state.log)
+        return bool(self._undo) or (self.state.log_replays and bool(self.state.log))
 
     def undo(self) -> bool:
         """Take back the last order; False when there is nothing to undo.
 
         Snapshots cover the last orders of this session; before those (after loading a save)
-        the game is replayed from its order log minus the last order, which is exact.
+        the game is replayed from its order log minus the last order, which is exact, and the
+        replay's snapshots serve the undos after it. False too when the log does not replay
+        to a point where its last order can be given: a save whose log is broken, or no longer
+        fits a story edited since (see `Engine.replay`).
         """
         if self._undo:
             self._rewind(*self._undo.pop())
             return True
-        if not self.state.log:
-            return False
         state = self.state
+        if not state.log or not state.log_replays:
+            return False
+        *earlier, (last_state, last_index) = state.log
         replayed, applied = Engine.replay(
-            self.story, state.seed, state.log[:-1], warp=state.origin, sets=state.preset
+            self.story,
+            state.seed,
+            earlier,
+            ids=state.log_ids[:-1],
+            warp=state.origin,
+            sets=state.preset,
         )
-        if applied != len(state.log) - 1:
+        last_id = state.log_ids[-1] if len(state.log_ids) == len(state.log) else UNKNOWN
+        if applied != len(earlier) or replayed._find(last_state, last_index, last_id) is None:
             return False
         self._restore(replayed.state)
+        self._undo = replayed._undo
         return True
 
     def _rewind(self, snapshot: GameState, log_length: int) -> None:
         """Go back to an undo snapshot: its log is the live log as long as it was then (the log
         only grows between a snapshot and its restore; undo pops the newest snapshot first)."""
         snapshot.log = self.state.log[:log_length]
+        snapshot.log_ids = self.state.log_ids[:log_length]
         self._restore(snapshot)
 
     def _restore(self, state: GameState) -> None:

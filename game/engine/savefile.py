@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from game.engine.state import GameState
 
 FORMAT = "handler-one-save"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_SAVE_BYTES = 16 * 1024 * 1024
 
 SaveKind = Literal["named", "auto", "quick"]

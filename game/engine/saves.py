@@ -115,6 +115,15 @@ class SaveInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A save that cannot be loaded, and why: what a save screen shows in its place."""
+
+    slot: str
+    reason: str  # one line, e.g. "the file is damaged or truncated (bad JSON at line 3...)"
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Loaded:
     """A resumed game. `message` is set when the story changed since the save or the game
     resumed at an earlier point than the one saved; show it to the player."""
@@ -166,6 +175,25 @@ def sanitise_slot(name: str) -> str:
     if slot.split(".")[0].strip().lower() in _RESERVED_NAMES:
         raise SaveError(f"bad save name '{shown}': '{slot}' is reserved on some systems")
     return slot
+
+
+def named_slot(name: str) -> str:
+    """The slot name for a named save of `name` (`sanitise_slot`); raises `SaveError` too for
+    the names the game writes over by itself: the quicksave's and the autosaves', in any case
+    (some file systems do not tell `Quick` from `quick`)."""
+    slot = sanitise_slot(name)
+    kind = slot_kind(slot.lower())
+    if kind == "quick":
+        return _reserved(slot, "it is the quicksave's slot, which every quicksave writes over")
+    if kind == "auto":
+        return _reserved(
+            slot, "auto-1, auto-2... are the autosaves' slots, which the game writes over"
+        )
+    return slot
+
+
+def _reserved(slot: str, why: str) -> str:
+    raise SaveError(f"bad save name '{printable(slot)}': {why}; choose another name")
 
 
 def slot_kind(slot: str) -> SaveKind:
@@ -322,30 +350,119 @@ def fit_state(state: GameState, story: Story) -> tuple[GameState, list[Misfit]]:
 def resume(story: Story, state: GameState, same_story: bool) -> tuple[Engine, str | None]:
     """An engine for a saved state, and a message when it could not resume exactly as saved.
 
+    The order log is replayed from the start, each order found by its identity
+    (`game.engine.identity`): in its scene, or in the scene it was renamed to, wherever the
+    scene now keeps it. When everything the game names is still in the story, it resumes as
+    saved, its log named as the replay named it; when the replay reproduces it exactly, the
+    engine is the replay's, whose undo history reaches back without replaying again. If the log
+    does not lead to the saved game (an order the story no longer has, or a damaged log), the
+    message says where it stops, and undo does not reach back past the load. When something the
+    game names is gone (a scene, pilot, variable...), it resumes where the replay got to. A game
+    whose log was found not to lead to it (`GameState.log_replays`) is not replayed again.
+
     Raises `DamagedSave` when the save claims to be from this very story yet does not fit it.
     """
     from game.engine.runtime import Engine
 
     fitted, misfits = fit_state(state, story)
-    if not misfits:
-        engine = Engine(story, fitted)
-        return engine, None if same_story else "The story has changed since this save."
-    if same_story:
+    if same_story and misfits:
         raise DamagedSave(misfits[0].in_its_own_story())
+    changed = None if same_story else "The story has changed since this save"
+    if not misfits and not state.log_replays:  # found and said at an earlier load
+        return Engine(story, fitted), changed and changed + "."
     origin = state.origin if state.origin in story.scenes else None
     sets = {k: v for k, v in state.preset.items() if _variable_misfit(story, k, v) is None}
-    engine, applied = Engine.replay(story, state.seed, state.log, warp=origin, sets=sets)
-    more = len(misfits) - 1
-    changed = misfits[0].after_an_edit() + (
-        f", and {more} more {'change' if more == 1 else 'changes'}" if more else ""
+    replayed, applied = Engine.replay(
+        story, state.seed, state.log, ids=state.log_ids, warp=origin, sets=sets
     )
     total = len(state.log)
-    orders = "1 order" if total == 1 else f"{total} orders"
-    replayed = f"replayed its {orders}" if applied == total else f"replayed {applied} of {orders}"
+    names = _renamed_scenes(state, replayed.state, applied)
+    if names:  # scenes the replay found under new ids: the saved game names them so too
+        fitted, misfits = fit_state(_with_scene_names(state, names), story)
+    if misfits:
+        more = len(misfits) - 1
+        changed = misfits[0].after_an_edit() + (
+            f", and {more} more {'change' if more == 1 else 'changes'}" if more else ""
+        )
+        orders = "1 order" if total == 1 else f"{total} orders"
+        done = f"replayed its {orders}" if applied == total else f"replayed {applied} of {orders}"
+        return replayed, (
+            f"The story has changed since this save ({changed}); "
+            f"{done} and resumed at {replayed.header()}."
+        )
+    now = replayed.state
+    fitted.log = now.log + fitted.log[applied:]
+    fitted.log_ids = now.log_ids + fitted.log_ids[applied:]
+    whole = applied == total and now.scene == fitted.scene
+    fitted.numbers = list(now.numbers) if whole else fitted.numbers
+    fitted.log_replays = whole
+    engine = replayed if whole and now == fitted else Engine(story, fitted)
+    if whole:
+        return engine, changed and changed + "."
+    problem = _log_stops(story, state, replayed, applied)
+    opening = changed or "This save's order log does not fit its game"
     return engine, (
-        f"The story has changed since this save ({changed}); "
-        f"{replayed} and resumed at {engine.header()}."
+        f"{opening}: {problem}. It resumes as saved; undo cannot reach back past this load."
     )
+
+
+def _renamed_scenes(saved: GameState, replayed: GameState, applied: int) -> dict[str, str]:
+    """Old scene id -> new, for each scene the first `applied` orders of the saved log were
+    given in and the replay found under another id."""
+    from game.engine.model import split_state
+
+    names: dict[str, str] = {}
+    for (old, _), (new, _) in zip(saved.log[:applied], replayed.log[:applied], strict=True):
+        old_scene, new_scene = split_state(old)[0], split_state(new)[0]
+        if old_scene != new_scene:
+            names[old_scene] = new_scene
+    return names
+
+
+def _with_scene_names(state: GameState, names: dict[str, str]) -> GameState:
+    """A copy of `state` naming its scenes by `names` where it names them outside its log: where
+    it stands, where it started, visits, where evidence was found, where pilots were lost."""
+    from game.engine.model import split_state
+
+    def name(state_name: str) -> str:
+        scene, number = split_state(state_name)
+        return state_name.replace(scene, names[scene], 1) if scene in names else state_name
+
+    renamed = state.copy()
+    renamed.scene = name(state.scene)
+    renamed.origin = None if state.origin is None else name(state.origin)
+    renamed.visits = {names.get(k, k): v for k, v in state.visits.items()}
+    renamed.evidence = {k: names.get(v, v) for k, v in state.evidence.items()}
+    renamed.losses = {names.get(k, k): v for k, v in state.losses.items()}
+    return renamed
+
+
+def _log_stops(story: Story, state: GameState, replayed: Engine, applied: int) -> str:
+    """Why replaying `state`'s order log stopped after `applied` orders (`replayed` is where it
+    got to), in a few words for the player."""
+    from game.engine.identity import find_order, order_id, renamed
+
+    if applied == len(state.log):
+        return (
+            f"its orders lead to '{printable(replayed.state.scene)}', not to "
+            f"'{printable(state.scene)}' where the game stands"
+        )
+    where, index = state.log[applied]
+    identity = state.log_ids[applied]
+    place, shown = f"order {applied + 1} of its log", printable(where)
+    here = replayed.state.scene
+    if replayed.state.ending is not None:
+        return f"the game it replays ends before {place}"
+    if here != where and (not identity or not renamed(story, where, here)):
+        return f"{place} was given in '{shown}', where the orders before it no longer lead"
+    orders = story.orders_at(here)
+    ids = tuple(order_id(order) for order in orders)
+    if find_order(identity, index, ids, same_scene=here == where) is not None:
+        return f"{place} cannot be given in '{shown}' there"
+    if identity:
+        return f"{place} is not an order of '{shown}'"
+    offered = "1 order" if len(orders) == 1 else f"{len(orders)} orders"
+    return f"{place} is order {index + 1} of '{shown}', which has {offered}"
 
 
 # --- the store --------------------------------------------------------------------------------
@@ -415,6 +532,7 @@ class SaveStore:
         self.directory: Path = Path(directory).expanduser()
         self.clock = clock
         self._problems: list[str] = []
+        self._unreadable: list[Unreadable] = []
 
     @classmethod
     def resolve(cls, save_dir: str | None) -> SaveStore:
@@ -550,12 +668,14 @@ class SaveStore:
 
     def _entries(self, story: Story | None) -> list[tuple[float, int, SaveInfo]]:
         self._problems = []
+        self._unreadable = []
         entries = []
         for slot in self._slots_on_disk():
             try:
                 save, path, _ = self._open(slot, read)
             except SaveError as exc:
                 self._problems.append(str(exc))
+                self._unreadable.append(self._unreadable_slot(slot, exc))
                 continue
             header = save.header
             if story is not None and header.story.id != story.id:
@@ -574,6 +694,32 @@ class SaveStore:
     def list_problems(self) -> list[str]:
         """One line per save the last `list` could not read."""
         return list(self._problems)
+
+    def list_unreadable(self) -> list[Unreadable]:
+        """The saves the last `list` could not read, each with its reason, by slot name."""
+        return list(self._unreadable)
+
+    def check(self, info: SaveInfo, story: Story) -> Unreadable | None:
+        """Whether the save `info` describes can be loaded in `story`, checked as far as can be
+        without replaying it: its game decoded, and (the story unchanged since) everything it
+        names found in the story. The `Unreadable` when not, with load's reason."""
+        try:
+            document = self._open(info.slot, _read_whole)[0]
+            if not info.story_changed:
+                misfits = fit_state(document.state, story)[1]
+                if misfits:
+                    raise SaveError(
+                        f"save '{printable(info.slot)}': {misfits[0].in_its_own_story()}"
+                    )
+        except SaveError as exc:
+            return self._unreadable_slot(info.slot, exc)
+        return None
+
+    def _unreadable_slot(self, slot: str, exc: SaveError) -> Unreadable:
+        prefix = f"save '{printable(slot)}': "
+        message = str(exc)
+        reason = message[len(prefix) :] if message.startswith(prefix) else message
+        return Unreadable(slot, reason, self.directory / f"{slot}{SAVE_SUFFIX}")
 
     def info(self, slot: str, story: Story | None = None) -> SaveInfo:
         """The metadata of one save; raises `SaveError`."""
@@ -595,9 +741,11 @@ class SaveStore:
         ).is_file()
 
     def latest(self, story: Story | None = None, *, in_progress: bool = False) -> SaveInfo | None:
-        """The newest save, or None; with `in_progress`, the newest of a game that has not
-        ended (what "Continue" resumes)."""
-        return next((i for i in self.list(story) if i.in_progress or not in_progress), None)
+        """The newest save, or None; with `in_progress`, None too when the game it holds has
+        ended. That is what "Continue" resumes: the game most recently played, never an older
+        one (the branch a quickload left behind) once that game has ended."""
+        newest = next(iter(self.list(story)), None)
+        return None if newest is None or (in_progress and not newest.in_progress) else newest
 
     # --- loading ---
 
@@ -630,9 +778,9 @@ class SaveStore:
     # --- writing ---
 
     def save(self, slot: str, engine: Engine, play_seconds: float = 0.0) -> SaveInfo:
-        """Save the game in `slot` (replacing what was there); raises `SaveError`."""
-        slot = sanitise_slot(slot)
-        return self._save(slot, engine, play_seconds)
+        """Save the game in the named slot `slot` (replacing what was there); raises `SaveError`,
+        also for the quicksave's and autosaves' names (`named_slot`)."""
+        return self._save(named_slot(slot), engine, play_seconds)
 
     def quicksave(self, engine: Engine, play_seconds: float = 0.0) -> SaveInfo:
         """Save the game in the quicksave slot."""

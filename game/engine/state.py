@@ -56,6 +56,14 @@ class GameState(msgspec.Struct):
     visits: dict[str, Count] = {}
     draws: Count = 0
     log: list[tuple[str, Count]] = []  # (state, order index) per order given
+    # Each logged order's identity (`game.engine.identity`), entry by entry; "" when unknown.
+    log_ids: list[str] = []
+    # Whether replaying the log from the start leads to this game; not once a story edit (or
+    # damage) broke it, when undo stops at the load that found it (`game.engine.saves.resume`).
+    log_replays: bool = True
+    # While a scene loops back to itself: its orders' indices by the number each was shown
+    # with, so that an order keeps its number while it is offered (`Engine.orders`).
+    numbers: list[Count] = []
     aftermath: list[SaidLine] = []
     ending: str | None = None
     origin: str | None = None  # the scene a game was warped to, if not the story's start
@@ -95,23 +103,31 @@ class GameState(msgspec.Struct):
         """Decode and check `to_dict` output (e.g. a save's parsed JSON). Raises `ValueError`
         naming the bad field from `where`, e.g. "state.seed: expected `int`, got `str`"."""
         try:
-            return msgspec.convert(data, cls, strict=True)
+            state = msgspec.convert(data, cls, strict=True)
         except msgspec.ValidationError as exc:
             raise ValueError(_located(str(exc), where)) from None
+        if len(state.log_ids) != len(state.log):
+            raise ValueError(
+                f"{where}.log_ids: has {len(state.log_ids)} entries where {where}.log has "
+                f"{len(state.log)}"
+            )
+        return state
 
     def copy(self, *, log: bool = True) -> GameState:
         """An independent copy: every container is copied, down to values that are immutable
         (text, numbers, tuples, frozen lines); which fields those are is read from the class.
 
-        With `log=False` the copy's order log is left empty: the engine's undo snapshots keep
-        only the log's length and take the entries back from the live log (which only grows
-        between a snapshot and its restore), so a step does not copy the whole log.
+        With `log=False` the copy's order log (and its identities) is left empty: the engine's
+        undo snapshots keep only the log's length and take the entries back from the live log
+        (which only grows between a snapshot and its restore), so a step does not copy the
+        whole log.
         """
         clone = self.__copy__()  # shallow; its `__dict__` starts empty
         for name, copy_value in _COPIED if log else _COPIED_BUT_LOG:
             setattr(clone, name, copy_value(getattr(self, name)))
         if not log:
             clone.log = []
+            clone.log_ids = []
         return clone
 
 
@@ -159,4 +175,4 @@ _COPIED: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(
     for field in msgspec.structs.fields(GameState)
     if (copier := _copier(field.type)) is not None
 )
-_COPIED_BUT_LOG = tuple(entry for entry in _COPIED if entry[0] != "log")
+_COPIED_BUT_LOG = tuple(entry for entry in _COPIED if entry[0] not in ("log", "log_ids"))

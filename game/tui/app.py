@@ -6,6 +6,11 @@ The app owns what outlives one screen: the player's settings, the screen stack, 
 Screens never call the app: they post the messages in `game.tui.messages`, handled here with
 `@on`, and the app calls their public methods. Screens never import the app (`lint-imports`).
 
+The environment: `NO_COLOR` (set to anything) means no colour at all: Textual alone would draw
+in greys; here every colour is dropped and what only colour showed (the highlighted choice, the
+cursor, a disabled order) is drawn with attributes instead (`game.tui.nocolor`). `TEXTUAL_ANIMATIONS=none` turns motion off as the reduced
+motion setting does (no typewriter, no cursor blink, no animations), whatever the settings say.
+
 Signals and terminals: SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside keep
 the game (`Session.stop`: autosaved if it differs from its last save) and exit through Textual,
 which restores the terminal; the exit status is 128 + the signal's number. ctrl+c typed in the
@@ -30,6 +35,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.filter import Monochrome
 from textual.reactive import Initialize, Reactive
 from textual.screen import Screen
 from textual.theme import Theme
@@ -39,6 +45,7 @@ from game.session import Resumed, SaveFailed, Session
 from game.stopping import Stop, stop_signals
 from game.tui import messages
 from game.tui.config import Settings, load_settings, save_settings
+from game.tui.nocolor import Attributes
 from game.tui.screens.title import TitleScreen
 from game.tui.store import notify_failed
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
@@ -54,6 +61,16 @@ EXIT_GRACE = 5.0
 """Seconds the app has to exit after a stop signal before the process ends itself (a closed
 terminal can make the last writes hang; the game is saved before this clock starts)."""
 KEYS_WHILE_TOO_SMALL = frozenset({"ctrl+q", "ctrl+c"})
+ANIMATIONS_ENV = "TEXTUAL_ANIMATIONS"
+HIDDEN_SYSTEM_COMMANDS = frozenset({"Keys"})
+"""Textual's palette entries the game replaces: its own Help lists the keys."""
+
+
+def animations_from_environment() -> str | None:
+    """`TEXTUAL_ANIMATIONS` as Textual reads it ("none", "basic" or "full"), or None when it is
+    unset or unknown."""
+    value = os.environ.get(ANIMATIONS_ENV, "").strip().lower()
+    return value if value in ("none", "basic", "full") else None
 
 
 def too_small_text(width: int, height: int) -> Content:
@@ -146,6 +163,11 @@ class HandlerApp(App[int]):
         self._own_themes = {theme.name: theme for theme in load_themes()}
         self._first_theme = self.settings.theme
         super().__init__()
+        if self.no_color:
+            # Textual draws NO_COLOR in greys (its Monochrome filter); no-color.org asks for none.
+            self._filters = [
+                Attributes() if isinstance(f, Monochrome) else f for f in self._filters
+            ]
         for theme in self._own_themes.values():
             self.register_theme(theme)
         if self._first_theme not in self.available_themes:  # a theme that has since gone
@@ -154,11 +176,24 @@ class HandlerApp(App[int]):
     # --- set-up ------------------------------------------------------------------------------
 
     @property
+    def motion_forced_off(self) -> bool:
+        """Whether the environment (`TEXTUAL_ANIMATIONS=none`) turns motion off."""
+        return animations_from_environment() == "none"
+
+    @property
+    def play_settings(self) -> Settings:
+        """The settings the game plays by: the player's, with reduced motion on when the
+        environment asks for no animation (`self.settings` stays the player's choice)."""
+        if self.motion_forced_off and not self.settings.reduced_motion:
+            return self.settings.with_changes(reduced_motion=True)
+        return self.settings
+
+    @property
     def cursor_blink(self) -> bool:
         """The command line's cursor blinks unless reduced motion is on (or a test says no)."""
         if self._cursor_blink is not None:
             return self._cursor_blink
-        return not self.settings.reduced_motion
+        return not self.play_settings.reduced_motion
 
     def get_default_screen(self) -> Screen:
         return TitleScreen(self.session)
@@ -193,18 +228,22 @@ class HandlerApp(App[int]):
         self.theme = name if name in self.available_themes else HANDLER
 
     def _apply_motion(self) -> None:
-        if self.settings.reduced_motion:
+        """Textual's animations: none with reduced motion, else as the environment says (the
+        settings never turn on what `TEXTUAL_ANIMATIONS` turned off)."""
+        if self.play_settings.reduced_motion:
             self.animation_level = "none"
+        else:
+            self.animation_level = animations_from_environment() or "full"  # type: ignore[assignment]
 
     @on(messages.SettingsChanged)
     def apply_settings(self, event: messages.SettingsChanged) -> None:
         """Use new settings now and keep them for the next start."""
         settings = self.settings = event.settings
         self._apply_theme(settings.theme)
-        self.animation_level = "none" if settings.reduced_motion else "full"
+        self._apply_motion()
         console = self.console_screen
         if console is not None:
-            console.apply_settings(settings, self.cursor_blink)
+            console.apply_settings(self.play_settings, self.cursor_blink)
         problem = save_settings(settings, self.config_dir)
         if problem:
             self.notify(problem, severity="warning", markup=False)
@@ -237,7 +276,7 @@ class HandlerApp(App[int]):
         """Open the console on the session's game."""
         from game.tui.screens.console import ConsoleScreen
 
-        self.push_screen(ConsoleScreen(self.session, self.settings, self.cursor_blink, note))
+        self.push_screen(ConsoleScreen(self.session, self.play_settings, self.cursor_blink, note))
 
     @on(messages.ToTitle)
     def to_title(self) -> None:
@@ -253,7 +292,9 @@ class HandlerApp(App[int]):
         from game.tui.screens.ending import EndingScreen
 
         engine = self.session.engine
-        self.push_screen(EndingScreen(engine, self.settings.instant), lambda _: self.to_title())
+        self.push_screen(
+            EndingScreen(engine, self.play_settings.instant), lambda _: self.to_title()
+        )
 
     # --- saves -------------------------------------------------------------------------------
 
@@ -370,7 +411,9 @@ class HandlerApp(App[int]):
         from game.tui.screens.settings import SettingsScreen
 
         if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen(self.settings, self.theme_names()))
+            self.push_screen(
+                SettingsScreen(self.settings, self.theme_names(), self.motion_forced_off)
+            )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         console = self.console_screen if self.session.playing else None
@@ -392,7 +435,9 @@ class HandlerApp(App[int]):
         yield SystemCommand("Glossary", "People, places and terms", self.action_glossary)
         yield SystemCommand("Help", "Keys and how orders work", self.action_help)
         yield SystemCommand("Settings", "Text speed, motion and theme", self.action_settings)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in HIDDEN_SYSTEM_COMMANDS:
+                yield command
 
     # --- leaving: quitting, and SIGTERM, SIGHUP and SIGINT, keep the game --------------------
 

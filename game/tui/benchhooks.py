@@ -2,6 +2,8 @@
 
 `log_latency(lines)` answers: with `lines` lines in the radio log, how long from a keypress that
 gives an order (or takes one back) until the screen has been repainted with the result?
+`baseline_latency()` answers the same for a minimal Textual app making a comparable update (a
+log gains the same scene's lines, a list shows the same orders): the floor Textual sets.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
+from textual.widgets import RichLog, Static
 
 from game.engine.loader import load_story
 from game.session import Session
@@ -31,10 +36,11 @@ async def log_latency(lines: int, story_dir: Path | str | None = None, presses: 
     radio log.
 
     The console runs under `App.run_test` at 100x30 on the shipped story (or `story_dir`),
-    with instant text and no saves. The log is filled with `lines` lines, then keys alternate:
-    `1` gives the first order (a new scene: a divider, its radio lines, new orders) and ctrl+z
-    takes it back (a note and the scene again), so every press changes the radio and the
-    orders. A press is timed from just before the key is sent until the last screen update the
+    with instant text and no saves. One order is given first (a game under way, where undo is
+    already offered: the first order of a game also enables undo in the footer, which costs a
+    rebuild of the footer once). The log is filled with `lines` lines, then keys alternate: `1`
+    gives the first order (a new scene: a divider, its radio lines, new orders) and ctrl+z takes
+    it back (a note and the scene again), so every press changes the radio and the orders. A press is timed from just before the key is sent until the last screen update the
     compositor produces for it (the repaint, measured where the app hands it to the terminal).
     """
     if story_dir is None:
@@ -57,26 +63,89 @@ async def log_latency(lines: int, story_dir: Path | str | None = None, presses: 
             assert isinstance(screen, ConsoleScreen)
             log = screen.log_widget
             await _until(pilot, lambda: not log.busy)
+            await pilot.press("1")
+            await _until(pilot, lambda: len(app.session.engine.state.log) == 1 and not log.busy)
             for n in range(lines):
                 log.note(Content(f"filler {n}: the link hums; somebody counts grid squares aloud."))
-            repaints: list[float] = []
-            display = app._display
+            return await _timed_presses(app, pilot, presses)
 
-            def timed_display(target: Any, renderable: Any) -> None:
-                display(target, renderable)
-                if renderable is not None:
-                    repaints.append(time.perf_counter())
 
-            app._display = timed_display  # type: ignore[method-assign]
-            await _settled(pilot, repaints)
-            samples: list[float] = []
-            for n in range(presses):
-                before = len(repaints)
-                started = time.perf_counter()
-                await pilot.press("1" if n % 2 == 0 else "ctrl+z")
-                await _settled(pilot, repaints, before)
-                samples.append(repaints[-1] - started)
-        return statistics.median(samples)
+class _Baseline(App[None]):
+    """A log and a list of orders, and nothing else: each `1` shows one of two scenes in turn
+    (a divider, the scene's lines in the log, its orders in the list), as the console does."""
+
+    CSS = "RichLog { height: 1fr; } #orders { height: auto; }"
+    BINDINGS = [("1", "scene", "scene"), ("ctrl+z", "scene", "scene")]
+
+    def __init__(self, scenes: list[tuple[str, list[str], list[str]]]) -> None:
+        super().__init__()
+        self.scenes = scenes
+        self.turn = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="status")
+        yield RichLog(wrap=True, max_lines=5000, markup=False)
+        with Vertical(id="orders"):
+            for _ in range(max(len(orders) for _, _, orders in self.scenes)):
+                yield Static("", markup=False)
+
+    def action_scene(self) -> None:
+        title, lines, orders = self.scenes[self.turn % len(self.scenes)]
+        self.turn += 1
+        self.query_one("#status", Static).update(Content(title))
+        log = self.query_one(RichLog)
+        log.write(Content(f"── {title} ──"))
+        for line in lines:
+            log.write(Content(line))
+        items = list(self.query_one("#orders").query(Static))
+        for n, item in enumerate(items):
+            item.update(Content(f"{n + 1}  {orders[n]}" if n < len(orders) else ""))
+
+
+async def baseline_latency(story_dir: Path | str | None = None, presses: int = 12) -> float:
+    """Median seconds from a keypress to the last repaint it causes in `_Baseline` at 100x30,
+    showing the two scenes the console alternates between in `log_latency` (their radio and
+    orders, after one order and after two), timed the same way."""
+    from game.engine.runtime import Engine
+
+    if story_dir is None:
+        from game.paths import scenes_dir
+
+        story_dir = scenes_dir()
+    engine = Engine.new(load_story(story_dir), 1)
+    engine.choose(engine.orders()[0].index)
+    scenes = []
+    for _ in range(2):
+        lines = [f"{line.tag} {line.text}".strip() for line in engine.radio()]
+        orders = [view.say for view in engine.orders()]
+        scenes.append((engine.header(), lines, orders))
+        engine.choose(engine.orders()[0].index)
+    app = _Baseline(scenes)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        return await _timed_presses(app, pilot, presses)
+
+
+async def _timed_presses(app: App[Any], pilot: Any, presses: int) -> float:
+    """Median seconds from each press (`1`, then ctrl+z, in turn) to its last repaint."""
+    repaints: list[float] = []
+    display = app._display
+
+    def timed_display(target: Any, renderable: Any) -> None:
+        display(target, renderable)
+        if renderable is not None:
+            repaints.append(time.perf_counter())
+
+    app._display = timed_display  # type: ignore[method-assign]
+    await _settled(pilot, repaints)
+    samples: list[float] = []
+    for n in range(presses):
+        before = len(repaints)
+        started = time.perf_counter()
+        await pilot.press("1" if n % 2 == 0 else "ctrl+z")
+        await _settled(pilot, repaints, before)
+        samples.append(repaints[-1] - started)
+    return statistics.median(samples)
 
 
 async def _until(pilot: Any, condition: Callable[[], object]) -> None:

@@ -559,6 +559,26 @@ def bench_log_latency(report: dict[str, object]) -> None:
     report["log_latency_ratio"] = round(long / short, 2)
 
 
+def bench_keypress(report: dict[str, object], runs: int = 3) -> None:
+    """Keypress to settled screen in the console (an order, then its undo, each a scene change
+    of the shipped story) against a minimal Textual app making a comparable update (the same
+    scenes' lines into a log, their orders into a list), timed the same way, as a ratio: the
+    median of run-by-run ratios, the two apps alternating so that load on the machine falls on
+    both."""
+    import asyncio
+
+    from game.tui.benchhooks import baseline_latency, log_latency
+
+    console, baseline = [], []
+    for _ in range(runs):
+        console.append(asyncio.run(log_latency(10)))
+        baseline.append(asyncio.run(baseline_latency()))
+    report["keypress_ms"] = round(statistics.median(console) * 1000, 2)
+    report["keypress_minimal_app_ms"] = round(statistics.median(baseline) * 1000, 2)
+    ratios = [c / b for c, b in zip(console, baseline, strict=True)]
+    report["keypress_ratio"] = round(statistics.median(ratios), 2)
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -578,6 +598,7 @@ def main() -> int:
             ("startup", lambda: bench_startup(report, scratch)),
             ("idle", lambda: bench_idle_cpu(report, scratch)),
             ("log", lambda: bench_log_latency(report)),
+            ("keypress", lambda: bench_keypress(report)),
             ("soak", lambda: bench_soak(report)),
         ]
         for name, step in steps:
@@ -640,6 +661,10 @@ WHY = {
     "idle_cpu_percent": "the console kept working while waiting for an order",
     "log_latency_ratio": (
         "{log_latency_long_ms} ms against {log_latency_short_ms} ms with a short log"
+    ),
+    "keypress_ratio": (
+        "{keypress_ms} ms from a key to the settled screen in the console against "
+        "{keypress_minimal_app_ms} ms for a minimal Textual app showing the same scenes"
     ),
 }
 

@@ -236,6 +236,51 @@ async def test_command_palette_offers_every_action(tmp_path: Path) -> None:
             "Quit",
         ):
             assert title in titles
+        # One entry for the keys: the game's Help. Textual's "Keys" panel is not offered.
+        assert "Keys" not in titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, is_screen(app, "CommandPalette"), "the palette")
+        await pilot.press(*"keys")
+        await pilot.pause(0.3)
+        assert "Show help for the focused widget" not in screen_text(app)
+
+
+async def test_after_a_typed_order_the_digits_give_orders_again(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        await pilot.press("slash", *"report", "enter")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the order")
+        command = app.screen.query_one(CommandInput)
+        assert not command.has_focus and command.value == ""
+        await pilot.press("1")  # an order, not a "1" typed into the command line
+        await wait_for(pilot, lambda: app.session.engine.state.scene == "fight#2", "round two")
+        assert command.value == ""
+
+
+async def test_after_an_undo_from_the_command_line_the_digits_give_orders(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the order")
+        await pilot.press("slash", "f")
+        command = app.screen.query_one(CommandInput)
+        assert command.has_focus and command.value == "f"
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "first_contact", "undone")
+        assert not command.has_focus and command.value == ""
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "order 1 again")
+
+
+async def test_a_typed_order_that_fails_keeps_the_command_line(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        await pilot.press("slash", "z", "z", "enter")
+        await wait_for(pilot, lambda: "No order answers to 'zz'" in screen_text(app), "hint")
+        assert app.screen.query_one(CommandInput).has_focus
 
 
 async def test_dev_mode_reloads_the_story_when_a_scene_file_changes(tmp_path: Path) -> None:

@@ -50,10 +50,17 @@ async def test_mouse_alone_reaches_the_ending_and_returns_to_the_title(tmp_path:
                 i for i in app.screen.query(OrderItem) if i.view and i.view.number == number
             )
 
-        await pilot.click(order(2))
+        async def click_order(number: int) -> None:
+            # Click where the order is drawn once the screen has laid it out (a click sent
+            # while a busy machine is still laying out the new scene would land elsewhere).
+            await wait_for(pilot, lambda: not radio(app).busy and order(number).region.area > 0)
+            await pilot.pause()
+            await pilot.click(order(number))
+
+        await click_order(2)
         for _ in range(3):
             await wait_for(pilot, lambda: app.session.engine.round is not None, "a round")
-            await pilot.click(order(1))
+            await click_order(1)
         await wait_for(pilot, lambda: app.session.engine.ending is not None, "an ending")
         item = next(i for i in app.screen.query(OrderItem) if i.view is None)
         await pilot.click(item)

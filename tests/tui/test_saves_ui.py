@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
+
+from game.engine import savefile
 
 from .helpers import (
     FixedClockStore,
@@ -213,3 +217,56 @@ async def test_the_console_autosaves_by_the_session_policy(tmp_path: Path) -> No
         await pilot.press("1")
         await wait_for(pilot, lambda: app.session.engine.state.scene == "fight#2", "round 2")
         assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+
+
+def _resign(path: Path, change) -> None:  # noqa: ANN001
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    change(doc)
+    doc["checksum"] = savefile.checksum(doc)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+async def test_the_load_screen_shows_damaged_saves_dimmed_with_their_reason(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await start_game(pilot)
+        for slot in ("good", "cut", "typed"):
+            app.session.save(slot)
+        saves = tmp_path / "saves"
+        (saves / "cut.json").write_bytes((saves / "cut.json").read_bytes()[:200])
+        _resign(saves / "typed.json", lambda d: d["state"]["variables"].update(trust="plenty"))
+        (saves / "alien.json").write_text('{"not": "a save"}', encoding="utf-8")
+        await pilot.press("l")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "the load screen")
+        screen = app.screen
+        # Loadable saves first; then each damaged one, by name, with load's own reason.
+        assert "good" in [i.slot for i in screen.infos]
+        assert {"cut", "typed", "alien"}.isdisjoint(i.slot for i in screen.infos)
+        reasons = {save.slot: save.reason for save in screen.unreadable}
+        assert reasons == {
+            "typed": "the save is damaged (variable 'trust' holds text where this story keeps a "
+            "whole number)",
+            "alien": "this is not a Handler One save",
+            "cut": reasons["cut"],
+        }
+        assert reasons["cut"].startswith("the file is damaged or truncated (bad JSON at line")
+        text = screen_text(app)
+        for slot, reason in reasons.items():
+            assert f"{slot}  [cannot be loaded]" in text
+            assert reason[:40] in text
+        # Dimmed: every character of a damaged row is drawn in the theme's disabled colour.
+        slots = screen.query_one("#load-slots", OptionList)
+        for n in range(len(screen.infos), slots.option_count):
+            prompt = slots.get_option_at_index(n).prompt
+            assert all("$foreground-disabled" in str(span.style) for span in prompt.spans)
+        # Choosing one says why it cannot be loaded and loads nothing; it can be deleted.
+        slots.highlighted = len(screen.infos) + [s.slot for s in screen.unreadable].index("typed")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("'typed' cannot be loaded" in n for n in notices(app)))
+        assert is_screen(app, "LoadScreen")()
+        await pilot.press("delete")
+        await wait_for(pilot, is_screen(app, "ConfirmScreen"), "the delete question")
+        await pilot.press("y")
+        await wait_for(pilot, is_screen(app, "LoadScreen"), "deleted")
+        assert not (saves / "typed.json").exists()
+        assert "typed" not in [s.slot for s in app.screen.unreadable]

@@ -289,7 +289,8 @@ async def test_no_color_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     async with app.run_test(size=(80, 24)) as pilot:
         await start_game(pilot)
         assert app.no_color
-        assert any(type(f).__name__ in ("Monochrome", "NoColor") for f in app._filters)
+        # No colour at all, not greys (tests/tui/test_environment.py checks the terminal).
+        assert [type(f).__name__ for f in app.get_line_filters()][-1] == "Attributes"
         assert "●" in screen_text(app)  # status is never colour alone
 
 
@@ -350,3 +351,45 @@ async def test_a_theme_chosen_from_the_palette_is_kept(tmp_path: Path) -> None:
             lambda: [seg.style for strip in log._strips for seg in strip] != before,
             "the radio to redraw in the new colours",
         )
+
+
+async def test_continue_means_the_game_last_played_even_after_a_quickload_and_an_ending(
+    tmp_path: Path,
+) -> None:
+    """Quicksave, play on (autosaved), quickload, play that branch to an ending: Continue must
+    not bring back the branch the quickload left behind."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_game(pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: (tmp_path / "saves" / "quick.json").exists(), "quicksave")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "first_contact", "quickload")
+        await pilot.press("slash", *"close", "enter")
+        await wait_for(pilot, lambda: app.session.engine.ending is not None, "the ending")
+        app.to_title()
+        await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
+        menu = app.screen.query_one("#menu")
+        await wait_for(pilot, lambda: menu.get_option("continue").disabled, "Continue off")
+        await wait_for(
+            pilot, lambda: "Your last game ended: Bad End." in screen_text(app), "the detail"
+        )
+        app.continue_game()  # from the command palette, say
+        await wait_for(
+            pilot,
+            lambda: "No game in progress" in str([n.message for n in app._notifications]),
+            "the notice",
+        )
+        assert is_screen(app, "TitleScreen")()
+        # A new game is the game last played: Continue resumes it.
+        await pilot.press("n")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
+        app.to_title()
+        await wait_for(pilot, lambda: not menu.get_option("continue").disabled, "Continue on")
+        await pilot.press("c")
+        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        assert app.session.engine.scene.id == "fight" and app.session.engine.knows("shin")

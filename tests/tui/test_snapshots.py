@@ -99,6 +99,24 @@ def test_load(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
     assert _snap(snap_compare, tmp_path, steps)
 
 
+def test_load_with_damaged_saves(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
+    """Saves that cannot be loaded are listed after the others, dimmed, each with its reason."""
+
+    async def steps(pilot: Pilot) -> None:
+        await _console(pilot)
+        app = pilot.app
+        store = app.session.saves.store
+        store.save("before the raid", app.session.engine, 0)
+        store.save("cut short", app.session.engine, 0)
+        path = store.path("cut short")
+        path.write_bytes(path.read_bytes()[:120])
+        (store.directory / "notes.json").write_text('{"todo": "not a save"}', encoding="utf-8")
+        await pilot.press("l")
+        await wait_for(pilot, is_screen(pilot.app, "LoadScreen"), "the load screen")
+
+    assert _snap(snap_compare, tmp_path, steps)
+
+
 def test_confirm(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
     async def steps(pilot: Pilot) -> None:
         await _console(pilot)

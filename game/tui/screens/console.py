@@ -92,6 +92,7 @@ class ConsoleScreen(Screen):
         callsigns = [len(p.callsign) for p in story.pilots.values()]
         self.tag_width = max(6, min(13, max(callsigns, default=4) + 1))
         self.signal: int | None = None
+        self._binding_state: tuple[bool, ...] = ()  # what the footer last showed enabled
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -128,6 +129,7 @@ class ConsoleScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(CommandInput).cursor_blink = self.cursor_blink
+        self.log_widget.mark()
         if self._note:
             self.log_widget.note(Content.styled(self._note, ".radio--note"))
         self.play_scene()
@@ -144,7 +146,10 @@ class ConsoleScreen(Screen):
             log.say(line_tag(line, self.voices), line_body(line), line)
         self.show_orders()
         self.show_map()
-        self.show_status()
+        if log.busy:
+            self.show_status()
+        else:  # written whole: the roster and meters at once, in this same frame
+            self._drained()
 
     def show_orders(self) -> None:
         engine = self.engine
@@ -156,7 +161,12 @@ class ConsoleScreen(Screen):
         command = panel.query_one(CommandInput)
         command.disabled = engine.ending is not None
         command.display = engine.ending is None
-        self.refresh_bindings()
+        # The footer is rebuilt whenever bindings are refreshed (about 35 ms here): only when
+        # what `check_action` answers can have changed.
+        keys = (engine.can_undo, engine.ending is not None, self.session.saves.available)
+        if keys != self._binding_state:
+            self._binding_state = keys
+            self.refresh_bindings()
 
     def show_map(self) -> None:
         scene = self.engine.scene
@@ -178,6 +188,9 @@ class ConsoleScreen(Screen):
 
     @on(RadioLog.Drained)
     def _drained(self) -> None:
+        last = self.log_widget.last_line
+        if last is not None:
+            self.signal = last.signal
         self.refresh_squad()
 
     @on(RadioLog.LineStarted)
@@ -187,7 +200,7 @@ class ConsoleScreen(Screen):
 
     def show_game(self, note: str) -> None:
         """Show the session's game afresh (a load, a reload), after `note` in the log."""
-        self.log_widget.flush()
+        self.log_widget.mark()
         self.engine = self.session.engine
         self.log_widget.note(Content.styled(note, ".radio--note"))
         self.play_scene()
@@ -221,13 +234,14 @@ class ConsoleScreen(Screen):
             return
         given = self.session.give_text(text)
         if not given.ok:
-            self.orders_panel.hint(given.message)
+            self.orders_panel.hint(given.message)  # the command line keeps the focus: retype
             return
         self._after_order(given.say)
+        self.set_focus(None)  # the order is given: the digits give orders again
 
     def _after_order(self, say: str) -> None:
         log = self.log_widget
-        log.flush()  # what was still arriving is written whole before the answer
+        log.mark()  # what was still arriving is written whole; the answer starts a passage
         if say:
             log.note(
                 Content.styled("▸ " + say, ".radio--order"), Content.styled("LENA", ".radio--lena")
@@ -271,7 +285,9 @@ class ConsoleScreen(Screen):
     def action_focus_command(self) -> None:
         command = self.query_one(CommandInput)
         if not command.disabled:
-            command.focus()
+            # At once, not as `focus()` does (later): letters typed straight after / go into
+            # the command line, not to the console's keys (d would open the dossier).
+            self.set_focus(command)
 
     def action_scroll_log(self, pages: float) -> None:
         log = self.log_widget
@@ -302,10 +318,20 @@ class ConsoleScreen(Screen):
     def action_undo(self) -> None:
         """Take back the last order and show the scene as it was."""
         self.log_widget.flush()
+        could = self.engine.can_undo
         if self.session.undo():
+            self.query_one(CommandInput).value = ""
+            self.set_focus(None)  # back at the orders: the digits give orders again
+            self.log_widget.mark()
             self.log_widget.note(Content.styled("— last order taken back —", ".radio--note"))
             self.play_scene()
             self.refresh_squad()
+        elif could:
+            self.notify(
+                "The last order cannot be taken back: this game's order log no longer replays "
+                "in the story as it is.",
+                markup=False,
+            )
         else:
             self.notify("Nothing to undo.", markup=False)
 

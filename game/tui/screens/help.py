@@ -8,6 +8,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+LINE_MODE = (
+    "Playing with a screen reader or a braille display? The same game plays in line mode, one "
+    "line at a time with nothing to read off the screen's layout: quit (ctrl+q) and run  "
+    "handler-one play --plain  (type help there)."
+)
+
 HOW = (
     "You are the Handler. You never see the field: everything arrives over the radio, one voice "
     "at a time, tagged by callsign.",
@@ -57,7 +63,8 @@ KEYS = (
 
 def help_content() -> Content:
     """The help text: ours, so styles are ours too."""
-    parts: list[str | tuple[str, str]] = [("HOW THE LINK WORKS", "bold"), "\n\n"]
+    parts: list[str | tuple[str, str]] = [(LINE_MODE, "bold"), "\n\n"]
+    parts += [("HOW THE LINK WORKS", "bold"), "\n\n"]
     for paragraph in HOW:
         parts += [paragraph, "\n\n"]
     parts += [("THE METERS", "bold"), " (top right)\n\n"]

@@ -2,7 +2,8 @@
 
 Overwriting or deleting a save asks first. Every call goes to the `Session`'s public methods;
 their failures (`SaveFailed`) show as one-line notifications. The load screen closes with the
-slot chosen, which the app then loads.
+slot chosen, which the app then loads. Saves that cannot be loaded are listed there too, dimmed,
+after the others, each with its one-line reason; they can be deleted, not loaded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from game.tui.store import format_duration, format_when, notify_failed
 
 if TYPE_CHECKING:
     from game.engine.savefile import SaveKind
-    from game.engine.saves import SaveInfo
+    from game.engine.saves import SaveInfo, Unreadable
     from game.session import Session
 
 KIND_LABEL: dict[SaveKind, str] = {"named": "", "auto": "autosave", "quick": "quicksave"}
@@ -52,6 +53,18 @@ def slot_content(info: SaveInfo) -> Content:
     return Content.assemble(*first, "\n", *second)
 
 
+def unreadable_content(save: Unreadable) -> Content:
+    """Two dimmed lines about a save that cannot be loaded: its slot, then why."""
+    faint = "$foreground-disabled"  # faint in colour, and dim without colour (NO_COLOR)
+    return Content.assemble(
+        (save.slot, f"bold {faint}"),
+        "  ",
+        ("[cannot be loaded]", faint),
+        "\n",
+        ("  " + save.reason, f"italic {faint}"),
+    )
+
+
 def suggest_slot(title: str) -> str:
     """A slot name from the scene title: 'First Contact' -> 'first-contact'."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
@@ -72,6 +85,7 @@ class _SlotScreen(ModalScreen[str | None]):
         super().__init__()
         self.session = session
         self.infos: list[SaveInfo] = []
+        self.unreadable: list[Unreadable] = []  # listed after `infos` (the load screen's)
 
     def _list(self) -> list[SaveInfo]:
         try:
@@ -83,21 +97,34 @@ class _SlotScreen(ModalScreen[str | None]):
     def _wanted(self, info: SaveInfo) -> bool:
         return True
 
+    def _unreadable(self, infos: list[SaveInfo]) -> list[Unreadable]:
+        """The saves to show dimmed, as unloadable (none but in the load screen)."""
+        return []
+
     def refresh_slots(self) -> None:
-        self.infos = [i for i in self._list() if self._wanted(i)]
+        infos = [i for i in self._list() if self._wanted(i)]
+        self.unreadable = self._unreadable(infos)
+        bad = {save.slot for save in self.unreadable}
+        self.infos = [i for i in infos if i.slot not in bad]
         slots = self.query_one(".slots", OptionList)
-        slots.set_options(Option(slot_content(i), id=f"slot-{n}") for n, i in enumerate(self.infos))
+        options = [Option(slot_content(i), id=f"slot-{n}") for n, i in enumerate(self.infos)]
+        options += [
+            Option(unreadable_content(save), id=f"bad-{n}")
+            for n, save in enumerate(self.unreadable)
+        ]
+        slots.set_options(options)
         empty = self.query_one(".slots-empty", Static)
-        empty.display = not self.infos
-        slots.display = bool(self.infos)
-        if self.infos:
+        empty.display = not options
+        slots.display = bool(options)
+        if options:
             slots.highlighted = 0
 
-    def _highlighted(self) -> SaveInfo | None:
+    def _highlighted(self) -> SaveInfo | Unreadable | None:
         slots = self.query_one(".slots", OptionList)
-        if slots.highlighted is None or not 0 <= slots.highlighted < len(self.infos):
+        rows = [*self.infos, *self.unreadable]
+        if slots.highlighted is None or not 0 <= slots.highlighted < len(rows):
             return None
-        return self.infos[slots.highlighted]
+        return rows[slots.highlighted]
 
     def action_delete(self) -> None:
         info = self._highlighted()
@@ -198,6 +225,21 @@ class LoadScreen(_SlotScreen):
     def on_mount(self) -> None:
         self.refresh_slots()
 
+    def _unreadable(self, infos: list[SaveInfo]) -> list[Unreadable]:
+        session = self.session
+        checked = [problem for info in infos if (problem := session.check_save(info))]
+        return [*checked, *sorted(session.unreadable_saves(), key=lambda save: save.slot)]
+
     @on(OptionList.OptionSelected, "#load-slots")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.infos[event.option_index].slot)
+        index = event.option_index
+        if index < len(self.infos):
+            self.dismiss(self.infos[index].slot)
+            return
+        save = self.unreadable[index - len(self.infos)]
+        self.notify(
+            f"'{save.slot}' cannot be loaded: {save.reason}",
+            title="Damaged save",
+            severity="warning",
+            markup=False,
+        )

@@ -30,10 +30,14 @@ class SettingsScreen(ModalScreen[None]):
         Binding("right", "change(1)", "next", show=False),
     ]
 
-    def __init__(self, settings: Settings, theme_names: list[str]) -> None:
+    def __init__(
+        self, settings: Settings, theme_names: list[str], motion_forced_off: bool = False
+    ) -> None:
+        """`motion_forced_off`: the environment keeps reduced motion on (TEXTUAL_ANIMATIONS)."""
         super().__init__()
         self.settings = settings
         self.theme_names = theme_names
+        self.motion_forced_off = motion_forced_off
 
     def compose(self):  # noqa: ANN201
         with Vertical(id="settings-box", classes="dialog"):
@@ -49,6 +53,8 @@ class SettingsScreen(ModalScreen[None]):
         if row == "speed":
             return SPEED_LABELS[settings.text_speed]
         if row == "motion":
+            if self.motion_forced_off:
+                return "on (TEXTUAL_ANIMATIONS=none)"
             return "on" if settings.reduced_motion else "off"
         if row == "theme":
             return settings.theme
@@ -71,7 +77,12 @@ class SettingsScreen(ModalScreen[None]):
             ("Instant", "bold"),
             " shows each line whole. ",
             ("Reduced motion", "bold"),
-            " also stops the typewriter, the cursor blink and animations. ",
+            " also stops the typewriter, the cursor blink and animations",
+            (
+                "; TEXTUAL_ANIMATIONS=none in the environment keeps it on. "
+                if self.motion_forced_off
+                else ". "
+            ),
             ("Changes are kept for next time.", "dim"),
         )
 

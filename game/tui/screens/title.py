@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 FALLBACK_ART = "HANDLER ONE"
 KEYS_HINT = "↑↓ enter choose · ? help · g glossary · ^p palette · ^q quit"
+LINE_MODE_HINT = "Screen reader? Quit and run  handler-one play --plain  for line mode."
+"""For a player who cannot read this screen: the same game, one line at a time."""
 CHOICES: dict[str, type[Message]] = {
     "new": messages.NewGame,
     "continue": messages.ContinueGame,
@@ -72,6 +74,7 @@ class TitleScreen(Screen):
         # The newest game in progress, read once per showing of the title: the menu, its
         # detail line and the `c` binding's check all ask, and each read opens every save.
         self._latest_save: SaveInfo | None = None
+        self._ended: str | None = None  # the ending of the game last played, when it ended
         self._composed = False  # the first resume follows compose, which read the saves
 
     def compose(self):  # noqa: ANN201
@@ -87,6 +90,7 @@ class TitleScreen(Screen):
         with Center():
             yield OptionList(*self._options(), id="menu")
         yield Static(self._detail(), id="title-detail")
+        yield Static(Content(LINE_MODE_HINT), id="title-plain")
         # The menu shows its own keys; a fixed line names the rest. (A Footer here would be
         # rebuilt on every binding refresh and cost more of the start-up than the rest of the
         # screen.)
@@ -103,8 +107,14 @@ class TitleScreen(Screen):
         return options
 
     def _read_latest(self) -> SaveInfo | None:
+        self._ended = None
         try:
-            return self.session.latest()
+            latest = self.session.latest()
+            if latest is None and self.session.saves.available:
+                newest = self.session.list_saves()
+                if newest and newest[0].ending is not None:
+                    self._ended = newest[0].ending
+            return latest
         except SaveFailed:
             return None
 
@@ -129,13 +139,16 @@ class TitleScreen(Screen):
         self.query_one("#title-detail", Static).update(self._detail())
 
     def _detail(self) -> Content:
-        """The line under the menu: what Continue would load, or why saving is off."""
+        """The line under the menu: what Continue would load, that the last game ended, or why
+        saving is off."""
         latest = self._latest_save
         if latest is not None:
             return Content(
                 f"Continue: Chapter {latest.chapter} · {latest.scene_title} · "
                 f"{format_duration(latest.play_seconds)} played"
             )
+        if self._ended is not None:
+            return Content(f"Your last game ended: {self._ended}.")
         if not self.session.saves.available:
             return Content(self.session.saves.reason)
         return Content("")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
@@ -114,8 +114,14 @@ def _common_prefix(words: Sequence[str]) -> str:
     return first[:n]
 
 
-class OrdersPanel(Vertical):
-    """The orders and the command line beneath them; `completer` goes to the command line."""
+class OrdersPanel(VerticalScroll):
+    """The orders and the command line beneath them; `completer` goes to the command line.
+
+    When they do not fit (many orders, a small terminal), the panel scrolls: its top shows the
+    first orders, its border says there are more, and the command line scrolls into view when it
+    is focused (/ or Tab)."""
+
+    MORE = "more below ▾"
 
     def __init__(self, completer: Callable[[str], list[str]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -137,21 +143,46 @@ class OrdersPanel(Vertical):
         wanted: list[tuple[OrderView | None, str]] = (
             [(None, ending_label)] if ending_label is not None else [(v, "") for v in views]
         )
+        # Items are kept and hidden rather than removed: a removal lands a frame later, and so
+        # would the repaint it causes.
         items = list(holder.query(OrderItem))
         for item, (view, label) in zip(items, wanted, strict=False):
             item.show_view(view, label)
+            item.display = True
         for item in items[len(wanted) :]:
-            item.remove()
+            item.display = False
+            item.view = None
         extra = [OrderItem(view) for view, _ in wanted[len(items) :]]
         if extra:
             holder.mount_all(extra)
         for item, (view, label) in zip(extra, wanted[len(items) :], strict=True):
             item.show_view(view, label)
         self.hint("")
+        if self.scroll_y:
+            self.scroll_home(animate=False, immediate=False)
+        self.call_after_refresh(self._say_more)
+
+    def _say_more(self) -> None:
+        """Say in the border when orders are below the fold."""
+        more = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        if (self.border_subtitle or "") != more:
+            self.border_subtitle = more
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._say_more()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_more)
 
     @property
     def items(self) -> list[OrderItem]:
-        return list(self.query_one("#order-list", Vertical).query(OrderItem))
+        """The order items shown (hidden ones are kept for the next scene)."""
+        return [
+            item
+            for item in self.query_one("#order-list", Vertical).query(OrderItem)
+            if item.display
+        ]
 
     def hint(self, text: str) -> None:
         """A line under the command line: why an order was not given, or completions."""

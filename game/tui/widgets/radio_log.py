@@ -1,10 +1,17 @@
 """The radio log: lines arrive one at a time, typed out, with scrollback that reflows.
 
-A line is a callsign tag and a body. Bodies wrap beside the tag column (a hanging indent), so the
-log is re-wrapped whenever its width changes rather than keeping the width of the moment it was
-written. Finished lines are kept in a bounded deque; a timer reveals the line being typed a few
-characters at a time, so nothing here ever blocks input. Text arrives as `Content` built from
-literal strings: no markup is parsed here.
+A line is a callsign tag and a body. Where the log is wide enough, bodies wrap beside a column of
+tags (a hanging indent); where that column would take more than a quarter of the width (80
+columns and less), the tag starts the line and the body follows it, its later lines indented by
+two. The log is re-wrapped whenever its width changes rather than keeping the width of the
+moment it was written. Finished lines are kept in a bounded deque; a timer reveals the line
+being typed a few characters at a time, so nothing here ever blocks input. Text arrives as
+`Content` built from literal strings: no markup is parsed here.
+
+Scrolling follows new lines, except that lines written whole at once (instant text, a skipped
+typewriter) never scroll past the first of them: after `mark()` the view stops with the start
+of the new passage (the order given, the scene's heading) at the top, so a long scene is read
+from its beginning, not from its end.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from textual.strip import Strip
 from game.engine.runtime import RadioLine
 
 TICK = 1 / 30
+HANGING_INDENT = 2  # where the tag starts the line: how far its later lines are indented
 
 
 @dataclass
@@ -67,7 +75,8 @@ class RadioLog(ScrollView, can_focus=False):
     """
 
     class LineStarted(Message):
-        """A line began to arrive (the status line reads its signal)."""
+        """A line began to be typed out (the status line reads its signal). Lines written
+        whole post no such message: `last_line` is the last one, read on `Drained`."""
 
         def __init__(self, line: RadioLine) -> None:
             super().__init__()
@@ -104,6 +113,9 @@ class RadioLog(ScrollView, can_focus=False):
         self._drain_posted = True
         self._timer = None
         self._style_key: tuple[str, str] | None = None
+        self._anchor: Entry | None = None  # the first line of the passage being written whole
+        self._mark_next = False  # the next line written becomes the anchor
+        self.last_line: RadioLine | None = None  # the last radio line written or begun
 
     # --- what the console calls ----------------------------------------------------------------
 
@@ -141,8 +153,6 @@ class RadioLog(ScrollView, can_focus=False):
         entry = Entry(tag, body, line)
         self._drain_posted = False
         if self.instant and not self.busy:
-            if line is not None:
-                self.post_message(self.LineStarted(line))
             self._write(entry)
             self._post_drained()
             return
@@ -155,6 +165,26 @@ class RadioLog(ScrollView, can_focus=False):
         self.flush()
         self._write(Entry(tag or Content(""), body))
 
+    def mark(self) -> None:
+        """The next line written starts a new passage: lines written whole from here on do not
+        scroll the log past it (see the module docstring)."""
+        self.flush()
+        self._anchor = None
+        self._mark_next = True
+
+    @property
+    def passage_offset(self) -> int | None:
+        """The first row of the passage begun by the last `mark()`, while it holds the view."""
+        anchor = self._anchor
+        if anchor is None:
+            return None
+        row = 0
+        for entry, count in zip(self._done, self._counts, strict=True):
+            if entry is anchor:
+                return row
+            row += count
+        return None
+
     def complete_line(self) -> None:
         """Finish the line being typed at once; the next one follows without its pause."""
         if self._typing is not None:
@@ -166,10 +196,7 @@ class RadioLog(ScrollView, can_focus=False):
         if self._typing is not None:
             self._finish_typing()
         while self._queue:
-            entry = self._queue.popleft()
-            if entry.line is not None:
-                self.post_message(self.LineStarted(entry.line))
-            self._write(entry)
+            self._write(self._queue.popleft())
         self._post_drained()
 
     def clear(self) -> None:
@@ -201,6 +228,10 @@ class RadioLog(ScrollView, can_focus=False):
                 self.flush()
                 return
             self._typing = self._queue.popleft()
+            self._anchor = None  # lines typed out are followed as they arrive
+            self._mark_next = False
+            if self._typing.line is not None:
+                self.last_line = self._typing.line
             self._started = now
             if self._typing.line is not None:
                 self.post_message(self.LineStarted(self._typing.line))
@@ -231,6 +262,11 @@ class RadioLog(ScrollView, can_focus=False):
     # --- layout and drawing --------------------------------------------------------------------
 
     def _write(self, entry: Entry) -> None:
+        if entry.line is not None:
+            self.last_line = entry.line
+        if self._mark_next:
+            self._mark_next = False
+            self._anchor = entry
         entry.shown = len(entry.body)
         strips = self._render(entry)
         self._done.append(entry)
@@ -247,33 +283,68 @@ class RadioLog(ScrollView, can_focus=False):
         self._update_size()
 
     def _update_size(self, scroll: bool = True) -> None:
-        follow = self.scroll_y >= self.max_scroll_y - 1
+        follow = self.scroll_y >= self.max_scroll_y - 1 or self._anchor is not None
         height = len(self._strips) + len(self._typing_strips)
         self.virtual_size = Size(self._width, height)
         if scroll and follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            if self.scrollable_content_region.height:
+                self._settle()  # the view's size is known: scroll in this same frame
+            else:
+                self.call_after_refresh(self._settle)
         self.refresh()
 
-    def _text_width(self) -> int:
-        return max(1, self.scrollable_content_region.width)
+    def _settle(self) -> None:
+        """Scroll to the end, or, while a passage written whole holds the view, no further than
+        its first line."""
+        start = self.passage_offset
+        if start is None:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.scroll_to(y=min(start, self.max_scroll_y), animate=False, immediate=True)
+        self._say_more()
 
-    def _tag_columns(self, width: int) -> int:
-        return min(self.tag_width, max(0, width // 3))
+    MORE = "more below ▾ PgDn"
+
+    def _say_more(self) -> None:
+        """Say in the border when lines are below the view."""
+        more = self.MORE if self.scroll_y < self.max_scroll_y else ""
+        if (self.border_subtitle or "") != more:
+            self.border_subtitle = more
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._say_more()
+
+    def _text_width(self) -> int:
+        # One column is left blank before the scrollbar, so that text never runs into it.
+        return max(1, self.scrollable_content_region.width - 1)
+
+    def tag_columns(self, width: int) -> int:
+        """The width of the tag column at this text width; 0 when tags start their lines (the
+        column would take more than a quarter of the width)."""
+        return self.tag_width if self.tag_width * 4 <= width else 0
 
     def _render(self, entry: Entry, shown: int | None = None) -> list[Strip]:
         width = self._width or self._text_width()
-        tag_cols = self._tag_columns(width)
+        tag_cols = self.tag_columns(width)
         body = entry.body if shown is None else entry.body[:shown]
-        lines = body.wrap(max(1, width - tag_cols)) if body.plain else [Content("")]
         tag = entry.tag
-        if tag.cell_length >= tag_cols:
-            tag = tag.truncate(max(0, tag_cols - 1))
-        tag = tag.pad_right(max(0, tag_cols - tag.cell_length))
-        indent = Content(" " * tag_cols)
+        if tag_cols:
+            lines = body.wrap(max(1, width - tag_cols)) if body.plain else [Content("")]
+            if tag.cell_length >= tag_cols:
+                tag = tag.truncate(max(0, tag_cols - 1))
+            first = tag.pad_right(max(0, tag_cols - tag.cell_length))
+            indent = Content(" " * tag_cols)
+        else:  # narrow: the tag starts the line; a tagged line's later lines are indented
+            if tag.plain:
+                body = tag + Content(" ") + body
+            hang = HANGING_INDENT if tag.plain else 0
+            lines = _wrap_hanging(body, width, hang) if body.plain else [Content("")]
+            first, indent = Content(""), Content(" " * hang)
         base = self.visual_style
         strips: list[Strip] = []
         for number, text in enumerate(lines):
-            content = (tag if number == 0 else indent) + text.rstrip()
+            content = (first if number == 0 else indent) + text.rstrip()
             segments = [
                 Segment(chunk, style.rich_style)
                 for chunk, style in content.render(base, end="", parse_style=self._get_style)
@@ -292,11 +363,13 @@ class RadioLog(ScrollView, can_focus=False):
         if self._typing is not None:
             self._typing_strips = self._render(self._typing, self._typing.shown)
         self._update_size()
-        self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.call_after_refresh(self._settle)
 
     def on_resize(self, event: Resize) -> None:
         if self._text_width() != self._width:
             self._rewrap()
+        else:
+            self.call_after_refresh(self._say_more)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -320,3 +393,13 @@ class RadioLog(ScrollView, can_focus=False):
         else:
             return Strip.blank(width, self.rich_style)
         return strip.crop_extend(0, width, self.rich_style)
+
+
+def _wrap_hanging(body: Content, width: int, hang: int) -> list[Content]:
+    """`body` wrapped to `width`, its lines after the first to `width - hang`."""
+    first = body.wrap(max(1, width))[0]
+    rest = body[len(first.plain) :]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+    if not rest.plain:
+        return [first]
+    return [first, *rest.wrap(max(1, width - hang))]

@@ -34,8 +34,11 @@ class Roster(Widget):
         self.pilots: list[PilotView] = []
 
     def show(self, pilots: Sequence[PilotView]) -> None:
-        """Redraw with these rows."""
-        self.pilots = list(pilots)
+        """Redraw with these rows (nothing to do when they are the rows shown)."""
+        pilots = list(pilots)
+        if pilots == self.pilots:
+            return
+        self.pilots = pilots
         self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001

@@ -16,6 +16,7 @@ class StatusLine(Horizontal):
     _where = ""
     _short = ""
     _meters = Content("")
+    _shown: tuple[object, ...] = ()
 
     def compose(self):  # noqa: ANN201
         yield Static("", id="status-where", markup=False)
@@ -29,7 +30,11 @@ class StatusLine(Horizontal):
         short: str = "",
     ) -> None:
         """`meters` holds (label, value, low, high) for trust and standing, if the story has them;
-        `short` is a shorter `where` for narrow terminals."""
+        `short` is a shorter `where` for narrow terminals. Showing what is shown draws nothing."""
+        shown = (where, tuple(meters), signal, short)
+        if shown == self._shown:
+            return
+        self._shown = shown
         self._where = where
         self._short = short or where
         parts: list[str | tuple[str, str]] = []
