@@ -68,6 +68,28 @@ def _mark(path: str, node: yaml.Node) -> Mark:
     return Mark(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_INT = "tag:yaml.org,2002:int"
+_MAX_INT_CHARS = 80  # longer than any way of writing a 64-bit number (binary with '_' aside)
+
+
+def _bounded_int(loader: Any, node: yaml.ScalarNode, path: str) -> int:
+    """A scalar YAML resolved as a whole number, built only if it is short enough to be one the
+    game can hold, and refused unless it is (`game.engine.format.INT_MIN`..`INT_MAX`)."""
+    from game.engine.format import INT_RANGE_TEXT, int_in_range
+
+    value: Any = None
+    if len(node.value) <= _MAX_INT_CHARS:
+        try:
+            value = loader.construct_yaml_int(node)
+        except ValueError:
+            value = None
+    if not isinstance(value, int) or not int_in_range(value):
+        raise YamlProblem(
+            _mark(path, node), f"number too large: whole numbers are {INT_RANGE_TEXT}"
+        )
+    return value
+
+
 def _make_loader(path: str) -> type:
     import yaml
 
@@ -95,6 +117,7 @@ def _make_loader(path: str) -> type:
         result.item_marks = [_mark(path, child) for child in node.value]
         return result
 
+    _Loader.add_constructor(_INT, lambda loader, node: _bounded_int(loader, node, path))
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return _Loader
@@ -178,10 +201,11 @@ def _build_plain(loader: Any, path: str) -> Any:  # noqa: C901, PLR0912, PLR0915
             if tag != _STR:
                 if tag not in _SIMPLE_TAGS:
                     return _NOT_PLAIN
-                value = constructors[tag](
-                    loader,
-                    scalar_node(tag, value, event.start_mark, event.end_mark, event.style),
-                )
+                node = scalar_node(tag, value, event.start_mark, event.end_mark, event.style)
+                if tag == _INT:
+                    value = _bounded_int(loader, node, path)
+                else:
+                    value = constructors[tag](loader, node)
             if not open_:
                 root = value
                 continue

@@ -1,0 +1,315 @@
+"""Classes of hostile input found by the second round of attacks (issue 18), each tested by
+generated inputs: conditions too deep or too long, whole numbers too large, and bad command
+lines. Whatever arrives, the answer is a one-line error with its place, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from game.engine.conditions import (
+    MAX_CONDITION_CHARS,
+    MAX_CONDITION_DEPTH,
+    ConditionError,
+    Scope,
+    compile_expression,
+    parse,
+)
+from game.engine.format import INT_MAX, INT_MIN, int_in_range, parse_int
+from game.engine.loader import check_story
+from game.engine.runtime import Engine
+from game.engine.state import GameState
+from game.engine.yamlsafe import YamlProblem, load_yaml
+from tests.conftest import write
+from tests.test_fuzz_inputs import assert_one_clean_line
+
+SCOPE = Scope(
+    variables={"a": "bool", "b": "bool", "n": "int"},
+    ids={"pilot": frozenset({"shin"}), "scene": frozenset({"s"})},
+)
+
+# --- conditions: deep, long, chained -----------------------------------------------------------
+
+
+def _nested(kind: str, n: int) -> str:
+    """A condition of one shape, `n` deep or long."""
+    if kind == "parens":
+        return "(" * n + "a" + ")" * n
+    if kind == "not":
+        return "not " * n + "a"
+    if kind == "and":
+        return " and ".join(["a"] * n)
+    if kind == "or":
+        return " or ".join(["(a and b)"] * n)
+    if kind == "sum":
+        return " + ".join(["n"] * n) + " > 1"
+    if kind == "minus":
+        return "n" + " - 1" * n + " == 0"
+    if kind == "mixed":
+        return "(not " * n + "a" + ")" * n
+    raise AssertionError(kind)
+
+
+SHAPES = ["parens", "not", "and", "or", "sum", "minus", "mixed"]
+
+
+@given(
+    kind=st.sampled_from(SHAPES),
+    n=st.integers(1, 40) | st.integers(40, 400) | st.integers(400, 25_000),
+)
+def test_fuzz_any_deep_or_long_condition_compiles_or_is_refused_with_a_place(kind: str, n: int):
+    text = _nested(kind, n)
+    try:
+        expression = compile_expression(text, SCOPE)
+    except ConditionError as refused:
+        assert_one_clean_line(refused.message)
+        assert 0 <= refused.column <= len(text)
+        assert len(text) > MAX_CONDITION_CHARS or "nested too deeply" in refused.message
+        return
+    # What compiles is small enough for every pass over it, evaluation included.
+    assert len(text) <= MAX_CONDITION_CHARS
+    expression(_Facts())
+
+
+def test_the_depth_limit_sits_well_below_python_and_is_exact():
+    assert sys.getrecursionlimit() > MAX_CONDITION_DEPTH * 8
+    parse(" and ".join(["a"] * (MAX_CONDITION_DEPTH - 1)))
+    with pytest.raises(ConditionError, match="nested too deeply"):
+        parse(" and ".join(["a"] * (MAX_CONDITION_DEPTH + 1)))
+
+
+class _Facts:
+    def var(self, name: str):
+        return {"a": True, "b": False, "n": 3}[name]
+
+    def visits(self, scene: str) -> int:
+        return 0
+
+    def status(self, pilot: str) -> str:
+        return "active"
+
+
+def _story(tmp_path: Path, condition: str, default: str = "1") -> Path:
+    root = tmp_path / "story"
+    write(
+        root / "story.yaml",
+        f"""
+        id: hard
+        title: Hard
+        start: s
+        variables:
+          - {{name: a, type: bool, default: true}}
+          - {{name: b, type: bool, default: false}}
+          - {{name: n, type: int, default: {default}}}
+        endings:
+          - {{id: end, title: End}}
+        """,
+    )
+    write(
+        root / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: s
+            title: S
+            radio:
+              - narration: "Wind."
+            orders:
+              - say: "Go."
+                if: "CONDITION"
+                goto: e
+              - say: "Stay."
+                goto: e
+          - id: e
+            title: E
+            ending: end
+        """.replace("CONDITION", condition),
+    )
+    return root
+
+
+@pytest.mark.parametrize("kind", SHAPES)
+def test_a_story_with_a_condition_too_deep_is_refused_in_one_line_with_its_place(
+    tmp_path: Path, kind: str
+):
+    root = _story(tmp_path, _nested(kind, 2_000 if kind != "parens" else 170))
+    story, diagnostics = check_story(root)
+    assert story is None
+    errors = [d for d in diagnostics if d.severity == "error"]
+    assert len(errors) == 1, errors
+    assert errors[0].mark.path.endswith("ch1.yaml") and errors[0].mark.line == 9
+    assert_one_clean_line(str(errors[0]))
+
+
+def test_every_command_answers_a_story_with_a_deep_condition_without_a_traceback(tmp_path):
+    root = _story(tmp_path, _nested("not", 300))
+    for command in (
+        ["validate", str(root)],
+        ["stats", str(root), "--runs", "0"],
+        ["playtest", str(root), "--runs", "2"],
+        ["verify", str(root), "--seconds", "5"],
+        ["graph", str(root)],
+    ):
+        result = _run(command)
+        assert result.returncode != 0, command
+        assert "Traceback" not in result.stderr + result.stdout, command
+        assert "nested too deeply" in result.stdout + result.stderr, command
+
+
+# --- whole numbers -----------------------------------------------------------------------------
+
+NUMBER_TEXTS = st.one_of(
+    st.integers().map(str),
+    st.integers(INT_MIN - 10, INT_MAX + 10).map(str),
+    st.builds(lambda n: "9" * n, st.integers(15, 30)),
+    st.builds(lambda n: "9" * n, st.integers(4_000, 12_000)),
+    st.builds(lambda n: "-" + "1" * n, st.integers(15, 6_000)),
+    st.builds(lambda n: "0b" + "1" * n, st.integers(60, 200_000)),
+    st.builds(lambda n: "0x" + "f" * n, st.integers(14, 50_000)),
+    st.builds(lambda n: "0o" + "7" * n, st.integers(20, 50_000)),
+    st.builds(lambda n: "1_" * n + "1", st.integers(10, 9_000)),
+)
+
+
+@given(text=NUMBER_TEXTS)
+def test_fuzz_any_number_in_a_scene_file_is_held_or_refused_with_its_place(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("n") / "n.yaml"
+    for document in (f"value: {text}\n", f"a: &x 1\nvalue: {text}\n", f"- [{text}]\n"):
+        path.write_text(document)
+        try:
+            data = load_yaml(path)
+        except YamlProblem as refused:
+            assert "number too large" in refused.message
+            assert refused.mark.line >= 1 and refused.mark.column >= 1
+            continue
+        value = data["value"] if isinstance(data, dict) else data[0][0]
+        assert not isinstance(value, int) or int_in_range(value)
+
+
+@given(text=NUMBER_TEXTS)
+def test_fuzz_any_number_in_a_condition_is_held_or_refused_with_its_place(text):
+    condition = f"n > {text}"
+    try:
+        compile_expression(condition, SCOPE)
+    except ConditionError as refused:
+        assert_one_clean_line(refused.message)
+        assert 4 <= refused.column <= len(condition)
+    else:
+        assert parse_int(text) is not None
+
+
+@given(text=NUMBER_TEXTS | st.text(max_size=30))
+def test_fuzz_parse_int_never_builds_a_number_the_game_cannot_hold(text):
+    value = parse_int(text)
+    assert value is None or int_in_range(value)
+
+
+def test_a_declared_default_too_large_is_one_error_and_validate_fails(tmp_path):
+    root = _story(tmp_path, "a", default="9" * 5_000)
+    story, diagnostics = check_story(root)
+    assert story is None
+    assert [d.message for d in diagnostics if d.severity == "error"] == [
+        "number too large: whole numbers are between -9223372036854775808 and 9223372036854775807"
+    ]
+    result = _run(["validate", str(root)])
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_effects_never_grow_a_number_past_the_range(tmp_path):
+    root = _story(tmp_path, "a", default=str(INT_MAX - 1))
+    ch1 = root / "ch1.yaml"
+    ch1.write_text(
+        ch1.read_text().replace(
+            '- say: "Stay."\n        goto: e',
+            '- say: "Stay."\n        effects: {add: {n: 9223372036854775807}}\n        goto: s',
+        )
+    )
+    story, diagnostics = check_story(root)
+    assert story is not None, diagnostics
+    engine = Engine.new(story, 1)
+    for _ in range(3):
+        engine.choose(1)
+        assert engine.state.variables["n"] == INT_MAX
+    assert GameState.from_dict(engine.state.to_dict()).variables["n"] == INT_MAX
+
+
+@given(
+    field=st.sampled_from(["seed", "variables", "visits", "draws", "preset"]),
+    value=st.integers(INT_MAX + 1, 2**200) | st.integers(-(2**200), INT_MIN - 1),
+)
+def test_fuzz_a_save_holding_a_number_out_of_range_is_refused_naming_the_field(field, value):
+    data = {
+        "story_id": "s",
+        "seed": 1,
+        "scene": "a",
+        "variables": {"n": 1},
+        "status": {},
+        "known": [],
+    }
+    data[field] = {"n": value} if field in ("variables", "visits", "preset") else value
+    with pytest.raises(ValueError) as refused:
+        GameState.from_dict(data)
+    assert f"state.{field}" in str(refused.value)
+    assert_one_clean_line(str(refused.value))
+
+
+# --- command lines ----------------------------------------------------------------------------
+
+BAD_ARGUMENTS = st.one_of(
+    st.sampled_from(["--bogus", "--seed=x", "--seed", "-z", "--runs=-", "--json=1"]),
+    st.builds(lambda n: "--seed=" + "9" * n, st.integers(20, 6_000)),
+    st.builds(
+        lambda t: "--" + t, st.text(st.characters(min_codepoint=0x21), min_size=1, max_size=8)
+    ),
+    st.text(
+        st.characters(max_codepoint=0x1F) | st.sampled_from("\x9b\u202e"), min_size=1, max_size=6
+    ).map(lambda t: "--seed=" + t),
+)
+
+
+@given(
+    command=st.sampled_from(["play", "playtest", "stats", "verify", "validate", "saves"]),
+    bad=BAD_ARGUMENTS,
+)
+def test_fuzz_a_bad_command_line_is_one_clean_line_and_status_two(command, bad):
+    from game.cli import main
+
+    with pytest.raises(SystemExit) as stopped, _captured() as err:
+        main([command, bad])
+    if stopped.value.code == 0:  # a flag the command happens to take (`--json`)
+        return
+    assert stopped.value.code == 2
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert_one_clean_line(lines[0])
+
+
+class _captured:
+    def __enter__(self):
+        import io
+
+        self.stream = io.StringIO()
+        self.old = sys.stderr, sys.stdout
+        sys.stderr = sys.stdout = self.stream
+        return self.stream
+
+    def __exit__(self, *exc):
+        sys.stderr, sys.stdout = self.old
+        return False
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "game", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
