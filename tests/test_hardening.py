@@ -313,3 +313,90 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env=env,
     )
+
+
+# --- text from a save reaching the terminal ------------------------------------------------------
+
+HOSTILE_TEXT = st.lists(
+    st.characters(max_codepoint=0x1F)
+    | st.characters(min_codepoint=0x7F, max_codepoint=0x9F)
+    | st.sampled_from(["\u202e", "\u2066", "\u200f", "\u2028", "\ufeff", "\x1b]52;c;aGk=\x07"])
+    | st.sampled_from(["\x1b[2J", "\x9b31m", "[bold]x[/]"])
+    | st.characters(codec="utf-8"),
+    min_size=1,
+    max_size=12,
+).map("".join)
+
+
+def _string_paths(node, path=()):
+    """Every place in a save's JSON that holds text, as a path of keys and indices."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "checksum":
+                yield from _string_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _string_paths(value, (*path, index))
+    elif isinstance(node, str):
+        yield path
+
+
+def _unsafe(text: str) -> set[str]:
+    """Characters a terminal would act on: controls (but the newline), C1, format characters
+    (bidi overrides), line and paragraph separators, surrogates."""
+    import unicodedata
+
+    return {
+        ch
+        for ch in text
+        if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+    }
+
+
+@given(data=st.data())
+def test_fuzz_every_field_of_a_save_is_shown_safely_in_text_and_json(tmp_path_factory, data):
+    import json
+
+    from game.engine import saves
+    from game.engine.loader import load_story
+    from game.engine.saves import SaveStore
+    from tests.conftest import MINI
+
+    folder = tmp_path_factory.mktemp("saves")
+    store = SaveStore(folder)
+    engine = Engine.new(_mini(load_story, MINI), 3)
+    engine.choose(0)
+    store.save("victim", engine)
+    path = folder / "victim.json"
+    doc = json.loads(path.read_text())
+    places = sorted(_string_paths(doc), key=repr)
+    chosen = data.draw(st.lists(st.sampled_from(places), min_size=1, max_size=6, unique=True))
+    for place in chosen:
+        node = doc
+        for key in place[:-1]:
+            node = node[key]
+        node[place[-1]] = data.draw(HOSTILE_TEXT)
+    doc["checksum"] = saves._checksum(doc)
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=data.draw(st.booleans())))
+    from contextlib import redirect_stderr, redirect_stdout
+    from io import StringIO
+
+    from game.cli import main
+
+    for args in (["list"], ["list", "--json"], ["show", "victim"], ["show", "victim", "--json"]):
+        out, err = StringIO(), StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            main(["saves", "--save-dir", str(folder), *args])
+        for shown in (out.getvalue(), err.getvalue()):
+            assert not _unsafe(shown), (args, sorted(_unsafe(shown)))
+        if args[-1] == "--json" and out.getvalue():
+            json.loads(out.getvalue())  # still JSON a program can read
+
+
+_STORIES: dict[str, object] = {}
+
+
+def _mini(load_story, root):
+    if "mini" not in _STORIES:
+        _STORIES["mini"] = load_story(root)
+    return _STORIES["mini"]
