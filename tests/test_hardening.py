@@ -304,14 +304,17 @@ class _captured:
         return False
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
+def _run(
+    args: list[str], env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """A `handler-one` command, its output captured; a hang fails the test (the timeout)."""
     return subprocess.run(
         [sys.executable, "-m", "game", *args],
         capture_output=True,
         text=True,
-        timeout=120,
-        env=env,
+        timeout=60,
+        input=stdin,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )
 
 
@@ -400,3 +403,278 @@ def _mini(load_story, root):
     if "mini" not in _STORIES:
         _STORIES["mini"] = load_story(root)
     return _STORIES["mini"]
+
+
+# --- a tampered story cache with a valid digest -------------------------------------------------
+
+
+def _resign(path: Path, change_scene) -> None:
+    """Rewrite one cached scene by `change_scene(decoded_json)`, fix the index and the digest:
+    a cache that passes every check but what it holds."""
+    import json
+
+    from game.engine import cache
+
+    raw = path.read_bytes()
+    _, _, payload = raw.partition(b"\n")
+    head, _, body = payload.partition(b"\n")
+    header = json.loads(head)
+    blobs = [(sid, body[start:end]) for sid, start, end in header["scenes"]]
+    blobs = [(sid, json.dumps(change_scene(sid, json.loads(blob))).encode()) for sid, blob in blobs]
+    index, offset = [], 0
+    for sid, blob in blobs:
+        index.append([sid, offset, offset + len(blob)])
+        offset += len(blob)
+    header["scenes"] = index
+    payload = (
+        json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(b for _, b in blobs)
+    )
+    path.write_bytes(cache._digest(payload) + b"\n" + payload)
+
+
+def _leaves(node, path=()):
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _leaves(item, (*path, index))
+    elif isinstance(node, dict):
+        for index, item in enumerate(node.get("$d", [])):
+            yield from _leaves(item, (*path, "$d", index))
+    else:
+        yield path
+
+
+ODD_VALUES = st.sampled_from(
+    [None, 0, -1, 2**62, True, "", "no_such_id", "$Scene", [], ["$Line"], 1.5]
+)
+
+
+@given(data=st.data())
+def test_fuzz_a_tampered_cache_with_a_valid_digest_never_crashes_a_game(tmp_path_factory, data):
+    import shutil
+
+    from game.engine import cache
+    from game.engine.playtest import random_playtest
+    from tests.conftest import MINI
+
+    root = tmp_path_factory.mktemp("story") / "mini"
+    shutil.copytree(MINI, root)
+    folder = tmp_path_factory.mktemp("cache")
+    cache.load_story_cached(root, folder)
+    (path,) = folder.glob("*.json")
+    victim = data.draw(st.sampled_from(["first_contact", "fight", "*"]), label="scene")
+    changes = data.draw(st.integers(1, 4), label="changes")
+
+    def change(sid, scene):
+        if victim not in (sid, "*"):
+            return scene
+        places = list(_leaves(scene))
+        for _ in range(changes):
+            place = data.draw(st.sampled_from(places))
+            node = scene
+            for key in place[:-1]:
+                node = node[key]
+            node[place[-1]] = data.draw(ODD_VALUES)
+        return scene
+
+    _resign(path, change)
+    story = cache.load_story_cached(root, folder)
+    report = random_playtest(story, runs=6, seed=1, max_steps=60)
+    # At worst a different story (its games may loop or stop), never a crash.
+    assert [f for f in report.errors if f.kind == "error"] == []
+
+
+# --- special files in place of anything the game reads ------------------------------------------
+
+SPECIALS = ["fifo", "dev_zero", "dev_null", "folder", "loop", "socket", "huge_sparse"]
+
+
+def _special(path: Path, kind: str) -> Path:
+    """Put a special file of `kind` at `path` (replacing what was there)."""
+    import socket
+
+    if path.is_dir() and not path.is_symlink():
+        import shutil
+
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev_zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "dev_null":
+        path.symlink_to("/dev/null")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        here = os.getcwd()
+        os.chdir(path.parent)  # a socket's path is limited to about 100 bytes
+        try:
+            server.bind(path.name)
+        finally:
+            os.chdir(here)
+        _SOCKETS.append(server)
+    elif kind == "huge_sparse":
+        with path.open("wb") as handle:
+            handle.truncate(3 * 1024**3)
+    return path
+
+
+_SOCKETS: list = []
+needs_posix = pytest.mark.skipif(os.name != "posix", reason="FIFOs, sockets and /dev are POSIX")
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", SPECIALS)
+def test_read_regular_refuses_every_special_file_at_once(tmp_path, kind):
+    from game.engine.regular import FileRefused, read_regular
+
+    path = _special(tmp_path / "x.json", kind)
+    with pytest.raises(FileRefused) as refused:
+        read_regular(path, 1024 * 1024)
+    assert_one_clean_line(refused.value.reason)
+    assert read_regular(_regular(tmp_path / "ok.json"), 16) == b"{}"
+
+
+def _regular(path: Path) -> Path:
+    path.write_bytes(b"{}")
+    return path
+
+
+def _story_with_map(tmp_path: Path) -> Path:
+    root = _story(tmp_path, "a")
+    ch1 = root / "ch1.yaml"
+    ch1.write_text(ch1.read_text().replace("    title: S\n", "    title: S\n    map: sector\n", 1))
+    (root / "maps").mkdir()
+    (root / "maps" / "sector.txt").write_text("..S..\n")
+    return root
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero", "socket", "huge_sparse", "loop"])
+@pytest.mark.parametrize("place", ["scene_file", "map", "cache", "save", "settings", "transcript"])
+def test_every_command_answers_a_special_file_anywhere_it_reads(tmp_path, kind, place):
+    from game.engine import cache
+
+    root = _story_with_map(tmp_path)
+    home = tmp_path / "home"
+    (home / "saves").mkdir(parents=True)
+    (home / "cache").mkdir()
+    env = {
+        "HANDLER_ONE_SAVE_DIR": str(home / "saves"),
+        "HANDLER_ONE_CACHE_DIR": str(home / "cache"),
+        "HANDLER_ONE_CONFIG_DIR": str(home / "config"),
+    }
+    commands = [["validate", str(root)], ["play", "--plain", str(root)]]
+    if place == "scene_file":
+        _special(root / "ch1.yaml", kind)
+    elif place == "map":
+        _special(root / "maps" / "sector.txt", kind)
+    elif place == "cache":
+        _special(home / "cache" / f"{cache.cache_key(root)[:32]}.json", kind)
+    elif place == "save":
+        _special(home / "saves" / "auto-1.json", kind)
+        commands = [["saves", "list"], ["saves", "show", "auto-1"], ["play", "--plain", str(root)]]
+    elif place == "settings":
+        (home / "config").mkdir()
+        _special(home / "config" / "settings.json", kind)
+    else:
+        commands = [["playtest", str(root), "--replay", str(_special(tmp_path / "t.json", kind))]]
+    for command in commands:
+        result = _run(command, env=env, stdin="1\n1\nquit\n")
+        assert "Traceback" not in result.stderr + result.stdout, (command, result.stderr[-400:])
+        if place in ("scene_file", "map") or command[0] != "play":
+            errors = [line for line in result.stderr.splitlines() if line.strip()]
+            shown = result.stdout + result.stderr
+            assert result.returncode != 0 or not errors or "skipped" in shown, (command, shown)
+
+
+# --- saves the game writes but could not read ---------------------------------------------------
+
+
+@pytest.mark.parametrize("entries", [10, 200_000, 700_000])
+def test_a_game_too_long_to_save_is_never_written_over_a_good_save(tmp_path, monkeypatch, entries):
+    from game.engine import savefile
+    from game.engine.loader import load_story
+    from game.engine.saves import SaveError, SaveStore
+    from tests.conftest import MINI
+
+    # The limit is lowered so that the test builds a few MB, not a million orders.
+    monkeypatch.setattr(savefile, "MAX_SAVE_BYTES", 4 * 1024 * 1024)
+    store = SaveStore(tmp_path / "saves")
+    engine = Engine.new(load_story(MINI), 3)
+    engine.choose(0)
+    for slot in ("after", "auto"):
+        if slot == "auto":
+            store.autosave(engine)
+        else:
+            store.save(slot, engine)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "saves").iterdir()}
+    state = engine.state
+    state.log = state.log + [state.log[-1]] * entries
+    state.log_ids = state.log_ids + [state.log_ids[-1]] * entries
+    try:
+        store.save("after", engine)
+        for _ in range(3):
+            store.autosave(engine)
+    except SaveError as refused:
+        assert "too long to save" in str(refused) and "unchanged" in str(refused)
+        assert {p.name: p.read_bytes() for p in (tmp_path / "saves").iterdir()} == before
+    # Whatever was written reads back: the game never writes a save it refuses.
+    for info in store.list():
+        store.load(info.slot, engine.story)
+    assert not store.list_problems()
+
+
+# --- the autosave ring ---------------------------------------------------------------------------
+
+FOREIGN = st.sampled_from(
+    [
+        "folder",
+        "fifo",
+        "loop",
+        "dev_null",
+        '{"meta": {"sequence": 99999999999999999999999999}}',
+        '{"meta": {"sequence": 9223372036854775807}}',
+        '{"format": "handler-one-save", "meta": {"sequence": -5}}',
+        "",
+        "not json",
+    ]
+)
+
+
+@needs_posix
+@given(data=st.data())
+def test_fuzz_foreign_files_in_the_ring_never_stop_autosave(tmp_path_factory, data):
+    from game.engine.loader import load_story
+    from game.engine.saves import SaveStore
+    from tests.conftest import MINI
+
+    folder = tmp_path_factory.mktemp("saves")
+    slots = data.draw(st.lists(st.integers(1, 10), min_size=1, max_size=9, unique=True))
+    unusable = set()
+    for number in slots:
+        what = data.draw(FOREIGN)
+        path = folder / f"auto-{number}.json"
+        if what in ("folder", "fifo", "loop", "dev_null"):
+            _special(path, what)
+            unusable.add(f"auto-{number}")
+        else:
+            path.write_text(what)
+    store = SaveStore(folder)
+    engine = Engine.new(_mini(load_story, MINI), 3)
+    written = set()
+    for _ in range(12):
+        engine.choose(0) if engine.orders() and engine.state.ending is None else None
+        info = store.autosave(engine)
+        written.add(info.slot)
+        assert store.load(info.slot, engine.story)
+        newest = store.list()[0]
+        assert newest.slot == info.slot  # the autosave just made is the newest, every time
+    # Every slot the ring can use is used, in turn; nothing is written where it cannot be.
+    assert not written & unusable
+    assert len(written) == min(12, 10 - len(unusable))
+    assert {line.split(".json")[0] for line in store.ring_skipped} == unusable

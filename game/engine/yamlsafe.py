@@ -378,20 +378,14 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
     """
     import yaml
 
+    from game.engine.regular import FileRefused, read_regular
+
     path = display or str(file)
     try:
-        if not file.is_file():
-            raise YamlProblem(Mark(path), "not a regular file")
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlProblem(
-                Mark(path),
-                f"file is {size // 1024} KiB; scene files are capped at "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (split it into several files)",
-            )
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise YamlProblem(Mark(path), f"cannot read file: {exc.strerror or exc}") from None
+        raw = read_regular(file, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        hint = " (split it into several files)" if "too large" in exc.reason else ""
+        raise YamlProblem(Mark(path), f"cannot read file: {exc.reason}{hint}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

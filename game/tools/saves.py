@@ -122,7 +122,8 @@ def _list(store: SaveStore, as_json: bool) -> int:
             story = f" [{info.story_id}]" if info.story_id else ""
             print(_shown(format_info(info) + story, 600))
     for problem in store.list_problems():
-        print(f"handler-one saves: skipped {_shown(problem, 400)}", file=sys.stderr)
+        skipped = "skipped " if problem.startswith("save '") else ""
+        print(f"handler-one saves: {skipped}{_shown(problem, 400)}", file=sys.stderr)
     return 0
 
 
