@@ -678,3 +678,32 @@ def test_fuzz_foreign_files_in_the_ring_never_stop_autosave(tmp_path_factory, da
     assert not written & unusable
     assert len(written) == min(12, 10 - len(unusable))
     assert {line.split(".json")[0] for line in store.ring_skipped} == unusable
+
+
+# --- YAML merge keys ----------------------------------------------------------------------------
+
+KEYS = st.sampled_from(["say", "goto", "if", "tone", "words", "risk"])
+
+
+@given(
+    base=st.dictionaries(KEYS, st.integers(0, 9), min_size=1, max_size=5),
+    own=st.dictionaries(KEYS, st.integers(10, 19), max_size=5),
+    twice=st.booleans(),
+)
+def test_fuzz_merge_keys_follow_yaml_own_keys_override_and_only_own_twice_is_a_duplicate(
+    tmp_path_factory, base, own, twice
+):
+    path = tmp_path_factory.mktemp("merge") / "m.yaml"
+    lines = ["base: &base {" + ", ".join(f"{k}: {v}" for k, v in base.items()) + "}", "order:"]
+    lines.append("  <<: *base")
+    lines += [f"  {k}: {v}" for k, v in own.items()]
+    repeated = twice and own
+    if repeated:
+        key = next(iter(own))
+        lines.append(f"  {key}: 99")
+    path.write_text("\n".join(lines) + "\n")
+    if repeated:
+        with pytest.raises(YamlProblem, match="duplicate key"):
+            load_yaml(path)
+        return
+    assert load_yaml(path)["order"] == {**base, **own}

@@ -69,6 +69,7 @@ def _mark(path: str, node: yaml.Node) -> Mark:
 
 
 _INT = "tag:yaml.org,2002:int"
+_MERGE = "tag:yaml.org,2002:merge"
 _MAX_INT_CHARS = 80  # longer than any way of writing a 64-bit number (binary with '_' aside)
 
 
@@ -100,13 +101,22 @@ def _make_loader(path: str) -> type:
         result = MarkedDict()
         result.mark = _mark(path, node)
         result.key_marks = {}
+        # Merge keys (`<<: *base`) as YAML defines them: the mapping's own keys override the
+        # merged ones; only a key written twice in the mapping itself is a duplicate.
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
         loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        merged = len(node.value) - own
+        own_keys: set[Any] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise YamlProblem(_mark(path, key_node), "a mapping key must be plain text")
-            if key in result:
-                raise YamlProblem(_mark(path, key_node), f"duplicate key '{key}' in this mapping")
+            if position >= merged:
+                if key in own_keys:
+                    raise YamlProblem(
+                        _mark(path, key_node), f"duplicate key '{key}' in this mapping"
+                    )
+                own_keys.add(key)
             result[key] = loader.construct_object(value_node, deep=True)
             result.key_marks[key] = _mark(path, key_node)
         return result
