@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from game import __version__
 from game.tools.common import (
@@ -17,6 +17,7 @@ from game.tools.common import (
     load_or_exit,
     parse_sets,
     story_dir,
+    whole_number,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,10 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--plain", action="store_true", help="line mode on stdin/stdout")
     parser.add_argument(
-        "--seed", type=int, default=None, help="seed for the game's chance (default: random)"
+        "--seed",
+        type=whole_number,
+        default=None,
+        help="seed for the game's chance (default: random)",
     )
     parser.add_argument("--save-dir", metavar="DIR", help="where saves live")
     parser.add_argument("--load", metavar="NAME", help="resume a saved game")
@@ -191,10 +195,22 @@ def register(
     HANDLERS[name] = (configure, run, help_text)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line on stderr (README's Guarantees), not the
+    usage block: what is wrong, and where the usage is. Subcommands' parsers are this class
+    too (argparse makes them of their parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit with status 2, as argparse does."""
+        from game.engine.diagnostics import one_line
+
+        self.exit(2, f"{self.prog}: {one_line(message)} (see '{self.prog} --help')\n")
+
+
 def build_parser(tools: Iterable[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser, with the tool subcommands named in `tools` (all when None)."""
     _register_tools(tools)
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="handler-one",
         description="Handler One: you are the Handler; the radio is your only window.",
     )

@@ -28,7 +28,9 @@ The autosave policy
   signal) autosaves it when it differs from its last save, as after an undo, or when the save
   that holds it is not the newest (after a quickload, or a load of an older save), so Continue
   finds it exactly as it was left. An ended game is not saved again.
-- A failed autosave never stops the game: the front end is told through `Session.report`.
+- A failed autosave never stops the game: the front end is told through `Session.report`. So
+  is an autosave slot the ring cannot use (a folder or pipe in its place), once; the ring
+  saves in the others.
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ class Session:
         self._saved_log: list[tuple[str, int]] | None = None  # the game's log at its last save
         self._held_in: str | None = None  # the slot of that save: it holds the game as it is
         self._last_auto: _Autosave | None = None
+        self._ring_told: tuple[str, ...] = ()  # autosave slots already reported as unusable
 
     # --- the game ------------------------------------------------------------------------------
 
@@ -321,6 +324,10 @@ class Session:
         self._saved_log = list(engine.state.log)
         self._held_in = info.slot
         self._last_auto = _Autosave(info, state, seed)
+        skipped = store.ring_skipped
+        if skipped and skipped != self._ring_told and self.report is not None:
+            self.report("Autosave skipped a slot", "; ".join(skipped[:2]))
+        self._ring_told = skipped
         return info
 
     def save(self, slot: str) -> SaveInfo:

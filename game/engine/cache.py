@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -22,14 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from game import __version__
 from game.engine import model
+from game.engine.cache_checks import check_tables
 from game.engine.diagnostics import Diagnostic, Mark
-from game.engine.files import default_map_dirs, story_files
+from game.engine.files import MAX_MAP_BYTES, default_map_dirs, story_files
 from game.engine.format import FORMAT_VERSION
+from game.engine.regular import FileRefused, read_regular
+from game.engine.yamlsafe import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from game.engine.conditions import Expression, Scope
 
 CACHE_FORMAT = 7
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+"""A cache file larger than this is not read (and is rebuilt): a 50,000-scene story compiles
+to about 60 MB."""
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
@@ -69,17 +76,24 @@ def cache_key(root: Path, map_dirs: tuple[Path, ...] | None = None) -> str:
     """A hash of everything a compiled story depends on."""
     digest = hashlib.sha256(f"{__version__}:{FORMAT_VERSION}:{CACHE_FORMAT}".encode())
     root = Path(root)
+    # A file that cannot be read (a pipe, a device, too large) is hashed as its refusal: the
+    # load that follows reports it, and the key still changes when it becomes readable.
     for path in story_files(root):
-        with contextlib.suppress(OSError):
-            digest.update(
-                b"\0scene\0" + os.fsencode(path.relative_to(root)) + b"\0" + path.read_bytes()
-            )
+        digest.update(b"\0scene\0" + os.fsencode(path.relative_to(root)) + b"\0")
+        digest.update(_contents(path, MAX_FILE_BYTES))
     for folder in map_dirs if map_dirs is not None else default_map_dirs(root):
         if folder.is_dir():
             for path in sorted(folder.glob("*.txt")):
-                with contextlib.suppress(OSError):
-                    digest.update(b"\0map\0" + os.fsencode(path.name) + b"\0" + path.read_bytes())
+                digest.update(b"\0map\0" + os.fsencode(path.name) + b"\0")
+                digest.update(_contents(path, MAX_MAP_BYTES))
     return digest.hexdigest()
+
+
+def _contents(path: Path, limit: int) -> bytes:
+    try:
+        return read_regular(path, limit)
+    except FileRefused as exc:
+        return b"\0unreadable\0" + exc.reason.encode()
 
 
 def load_story_cached(root: Path | str, cache_dir: Path | None = None) -> model.Story:
@@ -167,19 +181,37 @@ def encode_story(story: model.Story, key: str) -> bytes:
 
 
 class LazyScenes(Mapping[str, model.Scene]):
-    """The scenes of a cached story, each decoded the first time it is asked for."""
+    """The scenes of a cached story, each decoded and checked (`cache_checks.check_scene`) the
+    first time it is asked for. A scene that does not decode into one of its story's scenes
+    means the cache is not what it claims: `rebuild` is called once to read the story from its
+    files, and every scene comes from that story from then on."""
 
     def __init__(self, blobs: dict[str, memoryview], decode: Callable[[Any], Any]) -> None:
         self._blobs = blobs
         self._decode = decode
         self._built: dict[str, model.Scene] = {}
+        self.story: model.Story | None = None  # set once the story around these scenes is built
+        self.rebuild: Callable[[], model.Story] | None = None
+        self._fresh: Mapping[str, model.Scene] | None = None
 
     def __getitem__(self, scene_id: str) -> model.Scene:
+        if self._fresh is not None:
+            return self._fresh[scene_id]
         scene = self._built.get(scene_id)
         if scene is None:
-            scene = self._decode(json.loads(bytes(self._blobs[scene_id])))
-            if not isinstance(scene, model.Scene) or scene.id != scene_id:
+            if scene_id not in self._blobs:
                 raise KeyError(scene_id)
+            try:
+                from game.engine.cache_checks import check_scene
+
+                decoded = self._decode(json.loads(bytes(self._blobs[scene_id])))
+                scene = check_scene(decoded, scene_id, self.story) if self.story else decoded
+            except Exception:  # noqa: BLE001 - whatever is wrong with it, the files decide
+                if self.rebuild is None:
+                    raise KeyError(scene_id) from None
+                self._fresh = self.rebuild().scenes
+                self._built.clear()
+                return self._fresh[scene_id]
             self._built[scene_id] = scene
         return scene
 
@@ -256,7 +288,8 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         (int(end) for _, _, end in data["scenes"]), default=0
     ):
         raise ValueError("scene index does not match the file")
-    return model.Story(
+    scenes = LazyScenes(blobs, decode)
+    story = model.Story(
         id=str(body["id"]),
         title=str(body["title"]),
         start=str(body["start"]),
@@ -266,7 +299,7 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         evidence=MappingProxyType(evidence),
         deductions=MappingProxyType(deductions),
         endings=MappingProxyType(endings),
-        scenes=LazyScenes(blobs, decode),
+        scenes=scenes,
         maps=MappingProxyType({str(k): str(v) for k, v in body["maps"].items()}),
         content_hash=str(body["content_hash"]),
         root=str(root),
@@ -276,11 +309,13 @@ def decode_story(payload: bytes, root: Path) -> model.Story:
         personas=MappingProxyType(personas),
         speakers=MappingProxyType(speakers),
     )
+    scenes.story = story
+    return story
 
 
 def _read(path: Path, key: str, root: Path) -> model.Story | None:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_CACHE_BYTES)
         digest, _, payload = raw.partition(b"\n")
         # A checksum first: damage of any kind, even a consistent edit, means a rebuild.
         if digest != _digest(payload):
@@ -288,9 +323,24 @@ def _read(path: Path, key: str, root: Path) -> model.Story | None:
         if f'"cache_format":{CACHE_FORMAT},"key":"{key}"'.encode() not in payload[:200]:
             return None
         story = decode_story(payload, root)
+        check_tables(story)
         story.scenes[story.start]  # noqa: B018 - proves at least the start scene decodes
     except Exception:  # noqa: BLE001 - any unreadable cache is simply rebuilt
         return None
+    if isinstance(story.scenes, LazyScenes):
+        story.scenes.rebuild = functools.partial(_rebuild, path, key, root)
+    return story
+
+
+def _rebuild(path: Path, key: str, root: Path) -> model.Story:
+    """The story read from its files, the cache that turned out not to hold it replaced."""
+    from game.engine.loader import load_story
+
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    story = load_story(root)
+    with contextlib.suppress(OSError):
+        _write(path, key, story)
     return story
 
 

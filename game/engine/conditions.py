@@ -73,6 +73,15 @@ FUNCTIONS: Mapping[str, Function] = {
 
 KEYWORDS = {"and", "or", "not", "true", "false"}
 
+# A condition's size, bounded well below what Python's recursion can take: every pass over a
+# tree (checking, compiling, evaluating, the analyses) recurses once per level, and a left-deep
+# chain of 1,000 'and' or a sum of 20,000 terms is 1,000 or 20,000 levels. The longest shipped
+# condition is about 400 characters and 14 levels deep.
+MAX_CONDITION_CHARS = 4000
+MAX_CONDITION_DEPTH = 64
+"""Levels of nesting a condition may have: parentheses, 'not', and each part joined by 'and',
+'or', '+' or '-' (a chain of ten 'and' is ten levels)."""
+
 # --- tree -----------------------------------------------------------------------------------
 
 
@@ -143,15 +152,24 @@ class _Token:
     column: int
 
 
+_BLANK_TAIL = re.compile(r"\s*\Z")
+
+
 def _tokenise(text: str) -> list[_Token]:
+    if len(text) > MAX_CONDITION_CHARS:
+        raise ConditionError(
+            f"condition too long ({len(text)} characters; the limit is {MAX_CONDITION_CHARS}): "
+            "split it over several orders or branches",
+            MAX_CONDITION_CHARS,
+        )
     tokens: list[_Token] = []
     pos = 0
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if _BLANK_TAIL.match(text, pos):
             break
         match = _TOKEN.match(text, pos)
         if not match:
-            column = len(text) - len(text[pos:].lstrip())
+            column = pos + (len(text) - pos - len(text[pos:].lstrip()))
             bad = text[column]
             hint = " (use 'and', 'or', 'not')" if bad in "&|!" else ""
             if bad == "=":
@@ -171,6 +189,14 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenise(text)
         self.i = 0
+        self.depth = 0  # parentheses and 'not' open around the token being read
+
+    def nest(self, token: _Token) -> None:
+        """Enter one more level (a parenthesis, a 'not'), refusing past the limit before the
+        parser's own recursion could."""
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise _too_deep(token.column)
 
     def peek(self) -> _Token:
         return self.tokens[self.i]
@@ -194,6 +220,7 @@ class _Parser:
         token = self.peek()
         if token.kind != "end":
             raise ConditionError(f"unexpected '{token.text}'", token.column)
+        _check_depth(node)
         return node
 
     def parse_or(self) -> Node:
@@ -213,7 +240,10 @@ class _Parser:
     def parse_not(self) -> Node:
         if self.peek().text == "not":
             token = self.take()
-            return Not(self.parse_not(), token.column)
+            self.nest(token)
+            node = Not(self.parse_not(), token.column)
+            self.depth -= 1
+            return node
         return self.parse_comparison()
 
     def parse_comparison(self) -> Node:
@@ -237,14 +267,16 @@ class _Parser:
     def parse_atom(self) -> Node:
         token = self.take()
         if token.kind == "int":
-            return Literal_(int(token.text), token.column)
+            return Literal_(_number(token.text, token.column), token.column)
         if token.kind == "str":
             return Literal_(token.text[1:-1], token.column)
         if token.text == "-" and self.peek().kind == "int":
-            return Literal_(-int(self.take().text), token.column)
+            return Literal_(_number("-" + self.take().text, token.column), token.column)
         if token.text == "(":
+            self.nest(token)
             node = self.parse_or()
             self.expect(")")
+            self.depth -= 1
             return node
         if token.kind == "name":
             if token.text in ("true", "false"):
@@ -276,6 +308,39 @@ class _Parser:
             return Name(token.text, token.column)
         found = f"'{token.text}'" if token.text else "the end"
         raise ConditionError(f"expected a value but found {found}", token.column)
+
+
+def _number(text: str, column: int) -> int:
+    from game.engine.format import INT_RANGE_TEXT, parse_int
+
+    value = parse_int(text)
+    if value is None:
+        raise ConditionError(f"number too large: whole numbers are {INT_RANGE_TEXT}", column)
+    return value
+
+
+def _too_deep(column: int) -> ConditionError:
+    return ConditionError(
+        f"condition nested too deeply (more than {MAX_CONDITION_DEPTH} levels of parentheses, "
+        "'not' and joined parts): split it over several orders or branches",
+        column,
+    )
+
+
+def _check_depth(root: Node) -> None:
+    """Refuse a tree deeper than `MAX_CONDITION_DEPTH`, walking it without recursion (the
+    parser builds 'and', 'or', '+' and '-' chains in loops, so a long chain is deep although
+    parsing it was not)."""
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CONDITION_DEPTH:
+            raise _too_deep(node.column)
+        if isinstance(node, Not):
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, Binary):
+            stack.append((node.left, depth + 1))
+            stack.append((node.right, depth + 1))
 
 
 def parse(text: str) -> Node:

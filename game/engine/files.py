@@ -12,6 +12,9 @@ from pathlib import Path
 MAX_FILES = 5000
 """More YAML files than this under one story folder is an error (E002), not a story."""
 
+MAX_MAP_BYTES = 64 * 1024
+"""A map file larger than this is refused (E036): a sector map is a screenful of text."""
+
 
 def story_files(root: Path) -> list[Path]:
     """The scene files under `root`, in load order: a folder's own files by name, then each

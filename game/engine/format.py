@@ -13,6 +13,33 @@ FORMAT_VERSION = 1
 MIN_SIGNAL = 0
 MAX_SIGNAL = 4
 
+# Every whole number the game holds — a scene file's numbers, a condition's, `--set`, a variable
+# after an effect, a save's — is a signed 64-bit value. Python's ints have no bound, but a number
+# of thousands of digits cannot even be printed (Python refuses to convert one past 4,300
+# digits), and nothing in a story needs more than this. Every check and clamp reads these two.
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+
+
+def int_in_range(value: int) -> bool:
+    """Whether `value` is a whole number the game can hold (`INT_MIN`..`INT_MAX`)."""
+    return INT_MIN <= value <= INT_MAX
+
+
+def parse_int(text: str) -> int | None:
+    """`text` as a whole number the game can hold (an optional sign, then decimal digits), or
+    None. Never builds a number longer than `INT_MAX`, so it is safe on hostile text."""
+    digits = text.strip().removeprefix("-").removeprefix("+")
+    if not digits.isascii() or not digits.isdecimal() or len(digits.lstrip("0")) > 19:
+        return None
+    value = int(text.strip())
+    return value if int_in_range(value) else None
+
+
+INT_RANGE_TEXT = "between -9223372036854775808 and 9223372036854775807"
+"""How an error states the range, once."""
+
+
 COMMAND_WORDS = frozenset(
     {
         *("help", "look", "status", "squad", "dossier", "glossary", "undo", "quit", "exit"),
@@ -201,9 +228,7 @@ OBJECTS: Mapping[str, Mapping[str, Field]] = {
             doc="Pilots Lena asked for their names who did not give them (a refusal): the roll "
             "call says 'asked, but never gave it' instead of 'never asked'.",
         ),
-        "status": Field(
-            "statuses", doc="pilot: active | wounded | missing | killed | reserve"
-        ),
+        "status": Field("statuses", doc="pilot: active | wounded | missing | killed | reserve"),
         "notes": NOTES,
     },
     "engagement": {

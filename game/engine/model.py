@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from game.engine.diagnostics import Diagnostic, Mark
-from game.engine.format import MAX_SIGNAL
+from game.engine.format import INT_MAX, INT_MIN, MAX_SIGNAL
 
 if TYPE_CHECKING:
     # Annotations only: a story read from the cache compiles a scene's conditions when the
@@ -52,7 +52,9 @@ class Variable:
     mark: Mark = NOWHERE
 
     def clamp(self, value: int) -> int:
-        """`value` held inside the declared range."""
+        """`value` held inside the declared range, and always inside the range every whole number
+        the game holds (`INT_MIN`..`INT_MAX`), so no effect can grow one past it."""
+        value = max(INT_MIN, min(INT_MAX, value))
         if self.min is not None:
             value = max(self.min, value)
         if self.max is not None:
@@ -171,9 +173,7 @@ class Effects:
     asked: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(
-            self.set or self.add or self.reveal or self.learn or self.status or self.asked
-        )
+        return bool(self.set or self.add or self.reveal or self.learn or self.status or self.asked)
 
 
 NO_EFFECTS = Effects()

@@ -31,6 +31,7 @@ TRANSCRIPT_FORMAT = "handler-one-transcript"
 TRANSCRIPT_VERSION = 1
 MAX_STEPS = 1000
 DEFAULT_MAX_STATES = 20_000
+MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024  # a transcript is a seed and a few thousand orders
 
 Progress = Callable[[int, int], None]
 LogEntry = tuple[str, int]
@@ -561,11 +562,16 @@ def write_transcript(path: Path, transcript: Transcript) -> None:
 
 def read_transcript(path: Path | str) -> Transcript:
     """Read a transcript file; raises `ValueError` with a one-line reason when it is not one."""
+    from game.engine.diagnostics import one_line
+    from game.engine.regular import FileRefused, read_regular
+
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = json.loads(read_regular(path, MAX_TRANSCRIPT_BYTES).decode("utf-8"))
+    except FileRefused as exc:
+        raise ValueError(f"cannot read {one_line(str(path))}: {exc.reason}") from None
+    except RecursionError:
+        raise ValueError(f"{one_line(str(path))} is not a transcript (nested too deeply)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path} is not a transcript (not JSON: {exc})") from None
     if not isinstance(data, dict) or data.get("format") != TRANSCRIPT_FORMAT:

@@ -60,6 +60,11 @@ class DamagedSave(ValueError):
     slot's name in front of it."""
 
 
+class SaveTooLarge(ValueError):
+    """A game whose save would be larger than any save `read` accepts: it is not written, so
+    that no save the game cannot load back ever replaces one it can."""
+
+
 class StoryRef(NamedTuple):
     """The story a save belongs to."""
 
@@ -148,7 +153,17 @@ def encode(document: SaveDocument) -> bytes:
         "state": document.state.to_dict(),
     }
     doc["checksum"] = checksum(doc)
-    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    if len(data) > MAX_SAVE_BYTES:
+        # Indented for people to read; a very long game is written without the indentation
+        # (the same JSON to `read`) before it is refused.
+        data = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+    if len(data) > MAX_SAVE_BYTES:
+        raise SaveTooLarge(
+            f"this game is too long to save ({len(data) / 2**20:.0f} MB; a save is at most "
+            f"{MAX_SAVE_BYTES // 2**20} MB)"
+        )
+    return data
 
 
 # --- reading ----------------------------------------------------------------------------------

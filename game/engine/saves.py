@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import secrets
-import stat
 import time
 import unicodedata
 from collections.abc import Callable
@@ -36,6 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from game import __version__
 from game.engine.model import FIXED_SPEAKERS, Story
+from game.engine.regular import FileRefused, read_regular
 from game.engine.savefile import (
     FORMAT_VERSION,
     MAX_SAVE_BYTES,
@@ -45,6 +44,7 @@ from game.engine.savefile import (
     SaveHeader,
     SaveKind,
     SaveMeta,
+    SaveTooLarge,
     StoryRef,
     encode,
     read,
@@ -63,6 +63,9 @@ APP_NAME = "handler-one"
 QUICK_SLOT = "quick"
 AUTO_PREFIX = "auto-"
 AUTOSAVE_SLOTS = 10
+MAX_SEQUENCE = 2**53
+"""The last place in the autosave ring a save may claim: a save claiming a later one (a foreign
+or hand-made file) is treated as free, so that it can never stop the ring from counting on."""
 MAX_SLOT_CHARS = 64
 MAX_SLOT_BYTES = 128
 SAVE_SUFFIX = ".json"
@@ -479,8 +482,10 @@ def _reason(exc: OSError, directory: Path) -> str:
         return f"no permission to write in the save folder {directory}"
     if code == errno.ENOENT:
         return f"the save folder {directory} does not exist"
-    if code == errno.ENOTDIR:
-        return f"{directory} is not a folder"
+    if code == errno.ENOTDIR or (code == errno.EEXIST and not directory.is_dir()):
+        return f"{printable(str(directory), 200)} is not a folder"
+    if code == errno.ELOOP:
+        return "a symbolic link on the way loops back on itself"
     return exc.strerror or str(exc)
 
 
@@ -532,6 +537,9 @@ class SaveStore:
         self.directory: Path = Path(directory).expanduser()
         self.clock = clock
         self._problems: list[str] = []
+        # Autosave slots the last autosave could not use (a folder, pipe or device in the
+        # slot's place), one line each: the session tells the player.
+        self.ring_skipped: tuple[str, ...] = ()
         self._unreadable: list[Unreadable] = []
 
     @classmethod
@@ -562,42 +570,24 @@ class SaveStore:
 
     @staticmethod
     def _read(path: Path) -> bytes:
-        """A save file's bytes (at most one byte past the limit). A folder, pipe or device in a
-        slot's place is refused without reading: a pipe would block for ever."""
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        try:
-            mode = os.fstat(fd).st_mode
-            if stat.S_ISDIR(mode):
-                raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
-            if not stat.S_ISREG(mode):
-                raise OSError(errno.EINVAL, "not a regular file", str(path))
-            chunks: list[bytes] = []
-            size = 0
-            while size <= MAX_SAVE_BYTES:
-                chunk = os.read(fd, min(1 << 20, MAX_SAVE_BYTES + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            return b"".join(chunks)
-        finally:
-            os.close(fd)
+        """A save file's bytes, read as every file the game reads (`read_regular`): a folder,
+        pipe or device in a slot's place is refused without reading (a pipe would block for
+        ever), and so is a file larger than any save the game writes."""
+        return read_regular(path, MAX_SAVE_BYTES)
 
     def _read_save(self, slot: str, path: Path, decode: Callable[[bytes], _Read]) -> _Read:
         """The save at `path` decoded and checked by `decode` (`savefile.read` for its header,
         `_read_whole` for all of it); raises `SaveError` naming the slot."""
         try:
             data = self._read(path)
-        except FileNotFoundError:
-            raise SaveError(f"save '{printable(slot)}': there is no such save") from None
-        except IsADirectoryError:
-            raise SaveError(
-                f"save '{printable(slot)}': {path.name} is a folder, not a save"
-            ) from None
-        except OSError as exc:
-            raise SaveError(
-                f"save '{printable(slot)}': cannot read it ({exc.strerror or exc})"
-            ) from None
+        except FileRefused as exc:
+            if exc.errno == errno.ENOENT:
+                raise SaveError(f"save '{printable(slot)}': there is no such save") from None
+            if exc.errno == errno.EISDIR:
+                raise SaveError(
+                    f"save '{printable(slot)}': {printable(path.name)} is a folder, not a save"
+                ) from None
+            raise SaveError(f"save '{printable(slot)}': cannot read it ({exc.reason})") from None
         try:
             return decode(data)
         except DamagedSave as exc:
@@ -612,7 +602,7 @@ class SaveStore:
             return self._read_save(slot, path, decode), path, None
         except SaveError as first:
             if not backup.is_file():
-                if not path.exists():
+                if not os.path.lexists(path):  # a link that leads nowhere is there, unreadable
                     raise SaveError(
                         f"save '{printable(slot)}': there is no such save in {self.directory}"
                     ) from None
@@ -647,10 +637,15 @@ class SaveStore:
     def _slots_on_disk(self) -> list[str]:
         try:
             names = os.listdir(self.directory)
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
             return []
         except OSError as exc:
-            self._problems.append(f"cannot read the save folder {self.directory}: {exc.strerror}")
+            shown = printable(str(self.directory), 200)
+            self._problems.append(
+                f"the save folder {shown} is not a folder"
+                if exc.errno == errno.ENOTDIR
+                else f"cannot read the save folder {shown}: {_reason(exc, self.directory)}"
+            )
             return []
         slots: set[str] = set()
         for name in names:
@@ -798,10 +793,22 @@ class SaveStore:
         slot was deleted, the oldest is used as usual.
         """
         slots = [f"{AUTO_PREFIX}{number}" for number in range(1, AUTOSAVE_SLOTS + 1)]
-        sequences = [self._sequence(slot) for slot in slots]
-        newest = max(sequences)
-        slot = slots[sequences.index(min(sequences))]  # the oldest, or the first empty one
-        if replace is not None and replace.slot in slots and self._holds(replace, engine.story):
+        ring = {slot: self._sequence(slot) for slot in slots}
+        usable = {slot: place for slot, place in ring.items() if isinstance(place, int)}
+        self.ring_skipped = tuple(
+            f"{slot}{SAVE_SUFFIX}: {place}"
+            for slot, place in ring.items()
+            if isinstance(place, str)
+        )
+        if not usable:
+            raise SaveError(
+                "no autosave slot can be used: "
+                + "; ".join(printable(line, 120) for line in self.ring_skipped[:2])
+                + (" ..." if len(self.ring_skipped) > 2 else "")
+            )
+        newest = max(usable.values())
+        slot = min(usable, key=lambda name: usable[name])  # the oldest, or the first free one
+        if replace is not None and replace.slot in usable and self._holds(replace, engine.story):
             slot = replace.slot
         return self._save(slot, engine, play_seconds, newest + 1)
 
@@ -812,20 +819,32 @@ class SaveStore:
         except SaveError:
             return False
 
-    def _sequence(self, slot: str) -> int:
-        """An autosave's place in the ring: 0 when missing or unreadable (reuse it first)."""
+    def _sequence(self, slot: str) -> int | str:
+        """An autosave's place in the ring: 0 when the slot is free to use first (no file, or a
+        file that is not a readable save, or holds a place past any the ring reaches), or one
+        line saying why it cannot be used at all (a folder, pipe or device in its place)."""
         path = self.directory / f"{slot}{SAVE_SUFFIX}"
         try:
-            meta = json.loads(self._read(path)).get("meta", {})
-            sequence = meta.get("sequence", 0)
-            whole = isinstance(sequence, int) and not isinstance(sequence, bool)
-            return sequence if whole and sequence > 0 else 0
-        except (OSError, ValueError, AttributeError, RecursionError):
+            saved = read(self._read(path))
+        except FileRefused as exc:
+            if exc.errno in (errno.EISDIR, errno.EINVAL, errno.ENXIO, errno.ELOOP):
+                return exc.reason  # something other than a file holds the slot's name
+            return 0  # missing, or a file to be replaced: the write says if it cannot be
+        except DamagedSave:
             return 0
+        sequence = saved.header.meta.sequence
+        return sequence if 0 < sequence <= MAX_SEQUENCE else 0
 
     def _save(self, slot: str, engine: Engine, play_seconds: float, sequence: int = 0) -> SaveInfo:
         document = build_document(slot, engine, play_seconds, sequence, self.clock())
-        path = self._write(slot, encode(document))
+        try:
+            data = encode(document)
+            read(data)  # what is written must read back: never trade a good save for one
+        except (SaveTooLarge, DamagedSave) as exc:
+            raise SaveError(
+                f"save '{printable(slot)}': not written: {exc} (existing saves are unchanged)"
+            ) from None
+        path = self._write(slot, data)
         return self._info(slot, path, document.header, engine.story)
 
     def _write(self, slot: str, data: bytes) -> Path:

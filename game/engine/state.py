@@ -20,17 +20,18 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from types import NoneType, UnionType
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 import msgspec.json
 
-from game.engine.conditions import Value
-from game.engine.format import MAX_SIGNAL, MIN_SIGNAL
+from game.engine.format import INT_MAX, INT_MIN, MAX_SIGNAL, MIN_SIGNAL
 from game.engine.model import PilotStatus, Story
 
 Signal = Annotated[int, msgspec.Meta(ge=MIN_SIGNAL, le=MAX_SIGNAL)]
-Count = Annotated[int, msgspec.Meta(ge=0)]
+Int = Annotated[int, msgspec.Meta(ge=INT_MIN, le=INT_MAX)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=INT_MAX)]
+StateValue = bool | Int | str  # a variable's value, as the game holds it (`conditions.Value`)
 Name = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -46,9 +47,9 @@ class GameState(msgspec.Struct):
     """Everything that changes during a game. Plain data only: it round-trips through JSON."""
 
     story_id: str
-    seed: int
+    seed: Int
     scene: Name
-    variables: dict[str, Value]
+    variables: dict[str, StateValue]
     status: dict[str, PilotStatus]
     known: list[str]
     evidence: dict[str, str] = {}  # evidence id -> the scene it came from
@@ -67,7 +68,7 @@ class GameState(msgspec.Struct):
     aftermath: list[SaidLine] = []
     ending: str | None = None
     origin: str | None = None  # the scene a game was warped to, if not the story's start
-    preset: dict[str, Value] = {}  # variables preset with --set
+    preset: dict[str, StateValue] = {}  # variables preset with --set
     losses: dict[str, list[str]] = {}  # engagement -> pilots killed there
     asked: list[str] = []  # pilots who were asked their names and did not give them
 
@@ -162,7 +163,7 @@ def _immutable(kind: Any) -> bool:
         return True
     if origin is Annotated:
         return _immutable(get_args(kind)[0])
-    if origin in (UnionType, tuple):
+    if origin in (UnionType, Union, tuple):
         return all(_immutable(arm) for arm in get_args(kind) if arm is not Ellipsis)
     if kind in (str, int, bool, float, NoneType):
         return True

@@ -68,6 +68,29 @@ def _mark(path: str, node: yaml.Node) -> Mark:
     return Mark(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_INT = "tag:yaml.org,2002:int"
+_MERGE = "tag:yaml.org,2002:merge"
+_MAX_INT_CHARS = 80  # longer than any way of writing a 64-bit number (binary with '_' aside)
+
+
+def _bounded_int(loader: Any, node: yaml.ScalarNode, path: str) -> int:
+    """A scalar YAML resolved as a whole number, built only if it is short enough to be one the
+    game can hold, and refused unless it is (`game.engine.format.INT_MIN`..`INT_MAX`)."""
+    from game.engine.format import INT_RANGE_TEXT, int_in_range
+
+    value: Any = None
+    if len(node.value) <= _MAX_INT_CHARS:
+        try:
+            value = loader.construct_yaml_int(node)
+        except ValueError:
+            value = None
+    if not isinstance(value, int) or not int_in_range(value):
+        raise YamlProblem(
+            _mark(path, node), f"number too large: whole numbers are {INT_RANGE_TEXT}"
+        )
+    return value
+
+
 def _make_loader(path: str) -> type:
     import yaml
 
@@ -78,13 +101,22 @@ def _make_loader(path: str) -> type:
         result = MarkedDict()
         result.mark = _mark(path, node)
         result.key_marks = {}
+        # Merge keys (`<<: *base`) as YAML defines them: the mapping's own keys override the
+        # merged ones; only a key written twice in the mapping itself is a duplicate.
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
         loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        merged = len(node.value) - own
+        own_keys: set[Any] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise YamlProblem(_mark(path, key_node), "a mapping key must be plain text")
-            if key in result:
-                raise YamlProblem(_mark(path, key_node), f"duplicate key '{key}' in this mapping")
+            if position >= merged:
+                if key in own_keys:
+                    raise YamlProblem(
+                        _mark(path, key_node), f"duplicate key '{key}' in this mapping"
+                    )
+                own_keys.add(key)
             result[key] = loader.construct_object(value_node, deep=True)
             result.key_marks[key] = _mark(path, key_node)
         return result
@@ -95,6 +127,7 @@ def _make_loader(path: str) -> type:
         result.item_marks = [_mark(path, child) for child in node.value]
         return result
 
+    _Loader.add_constructor(_INT, lambda loader, node: _bounded_int(loader, node, path))
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return _Loader
@@ -178,10 +211,11 @@ def _build_plain(loader: Any, path: str) -> Any:  # noqa: C901, PLR0912, PLR0915
             if tag != _STR:
                 if tag not in _SIMPLE_TAGS:
                     return _NOT_PLAIN
-                value = constructors[tag](
-                    loader,
-                    scalar_node(tag, value, event.start_mark, event.end_mark, event.style),
-                )
+                node = scalar_node(tag, value, event.start_mark, event.end_mark, event.style)
+                if tag == _INT:
+                    value = _bounded_int(loader, node, path)
+                else:
+                    value = constructors[tag](loader, node)
             if not open_:
                 root = value
                 continue
@@ -354,20 +388,14 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
     """
     import yaml
 
+    from game.engine.regular import FileRefused, read_regular
+
     path = display or str(file)
     try:
-        if not file.is_file():
-            raise YamlProblem(Mark(path), "not a regular file")
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlProblem(
-                Mark(path),
-                f"file is {size // 1024} KiB; scene files are capped at "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (split it into several files)",
-            )
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise YamlProblem(Mark(path), f"cannot read file: {exc.strerror or exc}") from None
+        raw = read_regular(file, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        hint = " (split it into several files)" if "too large" in exc.reason else ""
+        raise YamlProblem(Mark(path), f"cannot read file: {exc.reason}{hint}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -88,14 +88,37 @@ def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str
                 raise UsageError(f"--set {name}: '{one_line(raw)}' is not true or false")
             values[name] = raw.lower() in ("true", "1", "yes")
         elif variable.type == "int":
-            try:
-                number = int(raw)
-            except ValueError:
-                raise UsageError(f"--set {name}: '{one_line(raw)}' is not a whole number") from None
+            from game.engine.format import INT_RANGE_TEXT, parse_int
+
+            number = parse_int(raw)
+            if number is None:
+                digits = raw.strip().lstrip("+-")
+                why = (
+                    f"is too large (whole numbers are {INT_RANGE_TEXT})"
+                    if digits.isascii() and digits.isdecimal()
+                    else "is not a whole number"
+                )
+                shown = one_line(raw[:40]) + ("…" if len(raw) > 40 else "")
+                raise UsageError(f"--set {name}: '{shown}' {why}")
             values[name] = variable.clamp(number)
         else:
             values[name] = raw
     return values
+
+
+def whole_number(text: str) -> int:
+    """An argparse `type` for a whole number the game can hold (`format.INT_MIN`..`INT_MAX`):
+    a hostile or mistyped `--seed` or `--runs` is a one-line usage error, never a number too
+    large to save or print."""
+    import argparse
+
+    from game.engine.diagnostics import one_line
+    from game.engine.format import parse_int
+
+    value = parse_int(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{one_line(text[:40])}' is not a whole number")
+    return value
 
 
 def check_load(args: object) -> None:

@@ -32,6 +32,7 @@ from game.tools.common import (
     parse_sets,
     story_dir,
     usage_errors,
+    whole_number,
 )
 
 
@@ -50,7 +51,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "--runs", type=_positive, default=100, metavar="N", help="random games (default 100)"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="game i uses seed S+i (default 0)"
+        "--seed", type=whole_number, default=0, metavar="S", help="game i uses seed S+i (default 0)"
     )
     parser.add_argument(
         "--exhaustive",
@@ -85,10 +86,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    from game.engine.format import parse_int
+
+    value = parse_int(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
@@ -280,12 +282,16 @@ def _print_report(
     if report.mode == "exhaustive" and not report.complete:
         missed = "not reached within the budget"
     elif report.mode == "exhaustive":
-        missed = f"never reached with seed {report.seed}'s chance (handler-one verify: every outcome)"
+        missed = (
+            f"never reached with seed {report.seed}'s chance (handler-one verify: every outcome)"
+        )
     else:
         missed = "not reached in these games"
     for ending, count in endings.items():
         bar = "#" * round(30 * count / total)
-        out(f"  {ending:<{width}}  {count:>6}  {bar}" if count else f"  {ending:<{width}}  {missed}")
+        out(
+            f"  {ending:<{width}}  {count:>6}  {bar}" if count else f"  {ending:<{width}}  {missed}"
+        )
     scenes = data["scenes"]
     out(f"\nScenes visited: {scenes['visited']} of {scenes['total']}")
     for scene in scenes["unvisited"]:

@@ -69,8 +69,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _error(message: str, status: int = 1) -> int:
-    print(f"handler-one saves: {message}", file=sys.stderr)
+    print(f"handler-one saves: {_shown(message, 400)}", file=sys.stderr)
     return status
+
+
+def _shown(value: object, limit: int = 200) -> str:
+    """Any value from a save (or the save folder's path), as text safe to print on one line:
+    every field of a save is the save's author's to choose, so none reaches the terminal raw."""
+    from game.engine.saves import printable
+
+    return printable(str(value), limit)
+
+
+def _json(value: object) -> str:
+    """JSON safe to print: every character outside ASCII escaped (`\\u202e`), so that no
+    control character, C1 code or bidi override in a save reaches the terminal; the text a
+    program reads back is the save's own."""
+    return json.dumps(value, indent=2, ensure_ascii=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,23 +106,24 @@ def run(args: argparse.Namespace) -> int:
         store.delete(name)
     except SaveError as exc:
         return _error(str(exc))
-    print(f"deleted save '{name}' from {store.directory}")
+    print(f"deleted save '{_shown(name)}' from {_shown(store.directory, 400)}")
     return 0
 
 
 def _list(store: SaveStore, as_json: bool) -> int:
     saves = store.list()
     if as_json:
-        print(json.dumps([info.to_json() for info in saves], indent=2, ensure_ascii=False))
+        print(_json([info.to_json() for info in saves]))
     elif not saves:
-        print(f"no saves in {store.directory}")
+        print(f"no saves in {_shown(store.directory, 400)}")
     else:
-        print(f"saves in {store.directory}, newest first:")
+        print(f"saves in {_shown(store.directory, 400)}, newest first:")
         for info in saves:
             story = f" [{info.story_id}]" if info.story_id else ""
-            print(format_info(info) + story)
+            print(_shown(format_info(info) + story, 600))
     for problem in store.list_problems():
-        print(f"handler-one saves: skipped {problem}", file=sys.stderr)
+        skipped = "skipped " if problem.startswith("save '") else ""
+        print(f"handler-one saves: {skipped}{_shown(problem, 400)}", file=sys.stderr)
     return 0
 
 
@@ -130,27 +146,25 @@ def _show(store: SaveStore, name: str, as_json: bool) -> int:
         "variables": state.variables,
     }
     if as_json:
-        print(json.dumps(details, indent=2, ensure_ascii=False))
+        print(_json(details))
         return 0
-    from game.engine.saves import printable
-
     rows: list[tuple[str, object]] = [
         ("slot", f"{info.slot} ({info.kind})"),
         ("story", f"{info.story_title} [{info.story_id}]"),
-        ("where", printable(header.meta.header, 200)),
+        ("where", header.meta.header),
         ("ending", info.ending or "-"),
         ("saved", info.saved_at),
         ("played", format_seconds(info.play_seconds)),
         ("squad", info.squad_summary),
         ("orders", info.orders),
         ("seed", state.seed),
-        ("names", ", ".join(printable(k) for k in state.known) or "-"),
+        ("names", ", ".join(state.known) or "-"),
         ("dossier", f"{len(details['evidence'])} piece(s) of evidence"),
         ("version", f"save format {header.format_version}, game {header.game_version}"),
         ("file", info.path),
     ]
     for label, value in rows:
-        print(f"{label:<8} {value}")
+        print(f"{label:<8} {_shown(value, 400)}")
     return 0
 
 

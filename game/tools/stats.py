@@ -6,6 +6,8 @@ import argparse
 import json
 from collections.abc import Callable
 
+from game.tools.common import whole_number
+
 
 def register_command(register: Callable[..., None]) -> None:
     """Add `stats` to the `handler-one` command."""
@@ -19,7 +21,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
     parser.add_argument(
         "--runs",
-        type=int,
+        type=whole_number,
         default=100,
         metavar="N",
         help="games played (per persona, and at random) to count the words one playthrough "

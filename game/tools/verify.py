@@ -14,7 +14,14 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
-from game.tools.common import check_warp, load_or_exit, parse_sets, story_dir, usage_errors
+from game.tools.common import (
+    check_warp,
+    load_or_exit,
+    parse_sets,
+    story_dir,
+    usage_errors,
+    whole_number,
+)
 
 _SHOWN = 40  # findings printed in full; --json lists every one
 
@@ -44,7 +51,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed-tries",
-        type=int,
+        type=whole_number,
         default=DEFAULT_SEED_TRIES,
         metavar="N",
         help=f"seeds tried to replay each witness (default {DEFAULT_SEED_TRIES})",

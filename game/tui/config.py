@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -102,29 +101,14 @@ def load_settings(directory: Path | None = None) -> Settings:
 
 def _read_settings_file(path: Path) -> bytes | None:
     """The settings file's bytes, or None when it is missing, unreadable, too large, or not a
-    regular file. Opened without blocking: a named pipe in its place must not hang the start."""
+    regular file: read as every file the game reads (`read_regular`), so a named pipe in its
+    place does not hang the start."""
+    from game.engine.regular import FileRefused, read_regular
+
     try:
-        # getattr: O_NONBLOCK exists only on POSIX, O_BINARY only on Windows.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError:
+        return read_regular(path, MAX_SETTINGS_BYTES)
+    except FileRefused:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SETTINGS_BYTES:
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_SETTINGS_BYTES:
-            chunk = os.read(fd, MAX_SETTINGS_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return None if size > MAX_SETTINGS_BYTES else b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def save_settings(settings: Settings, directory: Path | None = None) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from textual.color import Color
 from textual.theme import Theme
 
+from game.engine.regular import read_regular
 from game.paths import assets_dir
 
 HANDLER = "handler"
@@ -89,13 +90,16 @@ def theme_from_dict(data: dict[str, object]) -> Theme:
     return Theme(**fields)  # type: ignore[arg-type]
 
 
+MAX_THEME_BYTES = 256 * 1024
+
+
 def load_themes(directory: Path | None = None) -> list[Theme]:
     """Our themes: every readable file in assets/themes, plus fallbacks for the two we need."""
     folder = directory or assets_dir() / "themes"
     themes: dict[str, Theme] = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(path, MAX_THEME_BYTES).decode("utf-8"))
             if isinstance(data, dict):
                 theme = theme_from_dict(data)
                 themes[theme.name] = theme

@@ -12,7 +12,8 @@ from typing import Any
 from game.engine.diagnostics import Mark, display_path
 from game.engine.files import MAX_FILES, story_files
 from game.engine.loader.context import Context
-from game.engine.yamlsafe import YamlProblem, load_yaml
+from game.engine.regular import read_regular
+from game.engine.yamlsafe import MAX_FILE_BYTES, YamlProblem, load_yaml
 
 MANIFEST = "story.yaml"
 
@@ -70,8 +71,13 @@ def read_files(ctx: Context) -> StoryFiles | None:
             ctx.error(exc.mark, "E001", exc.message)
             continue
         with contextlib.suppress(OSError):
-            # Keyed by the path inside the story, so the hash is the same from any directory.
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+            # Keyed by the path inside the story, so the hash is the same from any directory;
+            # the file was just read whole as a regular file, so this read is bounded too.
+            digest.update(
+                path.relative_to(root).as_posix().encode()
+                + b"\0"
+                + read_regular(path, MAX_FILE_BYTES)
+            )
         files.append(SourceFile(path, display, data))
     manifest = next((f for f in files if f.path == manifest_path), None)
     if manifest is None or ctx.failed:

@@ -13,6 +13,7 @@ from typing import Any
 
 from game.engine.conditions import Value
 from game.engine.diagnostics import Mark, did_you_mean
+from game.engine.files import MAX_MAP_BYTES
 from game.engine.format import LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
@@ -44,6 +45,7 @@ from game.engine.model import (
     Round,
     Scene,
 )
+from game.engine.regular import FileRefused, read_regular
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
@@ -413,14 +415,16 @@ def _load_map(ctx: Context, name: Any, mark: Mark) -> str | None:
         return name
     for folder in ctx.map_dirs:
         candidate = folder / f"{name}.txt"
-        if candidate.is_file():
+        if candidate.exists():
             try:
-                ctx.maps[name] = sanitise(candidate.read_text(encoding="utf-8")[:20_000]).rstrip(
-                    "\n"
-                )
-            except (OSError, UnicodeDecodeError) as exc:
-                ctx.error(mark, "E036", f"map '{name}' cannot be read: {exc}")
+                text = read_regular(candidate, MAX_MAP_BYTES).decode("utf-8")
+            except FileRefused as exc:
+                ctx.error(mark, "E036", f"map '{name}' cannot be read: {exc.reason}")
                 return None
+            except UnicodeDecodeError:
+                ctx.error(mark, "E036", f"map '{name}' cannot be read: it is not UTF-8 text")
+                return None
+            ctx.maps[name] = sanitise(text).rstrip("\n")
             return name
     known = sorted({p.stem for d in ctx.map_dirs if d.is_dir() for p in d.glob("*.txt")})
     ctx.error(
