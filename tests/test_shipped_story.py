@@ -32,13 +32,6 @@ def persona_reports(story):
 
 def test_every_shipped_scene_file_validates_without_errors_or_warnings() -> None:
     diagnostics = validate(scenes_dir())
-    # Declared ahead of the chapters that use them (issue 14, being written): remove once used.
-    ahead = (
-        "variable 'shin_wants' is declared",
-        "variable 'shin_wants' is read but never set",
-        "pilot 'thimble' is declared",
-    )
-    diagnostics = [d for d in diagnostics if not d.message.startswith(ahead)]
     assert [str(d) for d in diagnostics] == []
 
 
