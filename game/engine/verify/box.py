@@ -515,6 +515,7 @@ class Boxes:
     dead_voices: list[Watched] = field(default_factory=list)
     open: set[str] = field(default_factory=set)
     complete: bool = True
+    pending: list[str] = field(default_factory=list)  # states still to work when it stopped
     passes: int = 0
 
     def point(self, place: tuple[Any, ...]) -> Box | None:
@@ -577,6 +578,7 @@ def analyse(
     while queue:
         if deadline is not None and time.monotonic() > deadline:
             result.complete = False
+            result.pending = list(queue)
             return result
         state = queue.popleft()
         queued.discard(state)
