@@ -217,8 +217,7 @@ def _print_problems(verdict, story, written: dict[int, Path], story_arg: str | N
         if problems:
             out(f"\n{title}: {len(problems)}")
         elif verdict.complete or (
-            verdict.method != "exact"
-            and not (verdict.pending or verdict.open or open_here)
+            verdict.method != "exact" and not (verdict.pending or verdict.open or open_here)
         ):
             out(f"\n{title}: none (proved: no game reaches one)")
         else:

@@ -55,7 +55,7 @@ from game.engine.conditions import (
     walk,
 )
 from game.engine.machine import HIT_CHANCE
-from game.engine.model import Effects, Order, Story, split_state
+from game.engine.model import PILOT_STATUSES, Effects, Order, Story, split_state
 from game.engine.playtest import branch_targets
 from game.engine.verify.live import Atom, Liveness, Watched
 from game.engine.verify.space import Space
@@ -67,7 +67,7 @@ Conjunct = tuple[Node, bool]  # a condition and the value it must take
 ENUMERATE_LIMIT = 20_000  # combinations judged together at most
 _COUNTS = ("alive_count", "fallen_count", "known_count", "evidence_count")
 _ALIVE = frozenset({"active", "wounded"})
-_FALLEN = frozenset({"missing", "killed"})
+_FALLEN = frozenset({"missing", "killed"})  # a pilot in reserve is neither alive nor fallen
 
 
 def conjuncts(tree: Node, want: bool) -> list[Conjunct]:
@@ -179,7 +179,7 @@ class Judge:
         if kind in ("ev", "ded", "known"):
             return [False, True]
         if kind == "status":
-            return ["active", "wounded", "missing", "killed"]
+            return list(PILOT_STATUSES)
         raise KeyError(f"{kind}({name}) is read but has no domain")
 
     def _count_range(self, box: Box, fn: str) -> tuple[int, int]:

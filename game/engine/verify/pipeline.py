@@ -84,10 +84,10 @@ def abstract_verdict(
         targets += [Target("state", s) for s in states]
         targets += [Target("order", s, i) for s in states for i in range(len(story.orders_at(s)))]
         targets += [Target("ending", ending=e) for e in story.endings]
-    targets += [Target("no_orders", s) for s in states if story.scenes[split_state(s)[0]].ending is None]
     targets += [
-        Target("no_branch", s, i) for s in states for i in range(len(story.orders_at(s)))
+        Target("no_orders", s) for s in states if story.scenes[split_state(s)[0]].ending is None
     ]
+    targets += [Target("no_branch", s, i) for s in states for i in range(len(story.orders_at(s)))]
     voice_index = {id(w): n for n, w in enumerate(watched)}
     targets += [Target("dead_voice", voice=n) for n in range(len(watched))]
     possible_voices = {voice_index[id(w)] for w in boxes.dead_voices}
@@ -100,9 +100,7 @@ def abstract_verdict(
         if t.kind == "order":
             return (t.state, t.order) in boxes.offered
         if t.kind == "ending":
-            return any(
-                story.scenes[split_state(s)[0]].ending == t.ending for s in boxes.at
-            )
+            return any(story.scenes[split_state(s)[0]].ending == t.ending for s in boxes.at)
         if t.kind == "no_orders":
             return t.state in boxes.no_orders
         if t.kind == "no_branch":
@@ -143,7 +141,13 @@ def abstract_verdict(
             before = len(open_alarms())
             play = persona_games if personas and run % 2 else random_games
             games += play(
-                story, tracker, games=CHUNK, deadline=stop, seed=run * CHUNK, warp=warp, sets=presets
+                story,
+                tracker,
+                games=CHUNK,
+                deadline=stop,
+                seed=run * CHUNK,
+                warp=warp,
+                sets=presets,
             )
             run += 1
             stale = stale + 1 if len(open_alarms()) == before else 0

@@ -337,8 +337,7 @@ class Refiner:
             loose = {
                 a
                 for a in atoms
-                if space.level_of(*a) is None
-                and (box is None or len(judge.values(box, a)) > 1)
+                if space.level_of(*a) is None and (box is None or len(judge.values(box, a)) > 1)
             }
             if loose:
                 return loose
