@@ -291,3 +291,19 @@ def test_an_abstract_verdict_without_time_says_undecided_never_unreachable(
     assert "unreachable" not in answers
     data = verdict.to_json()
     assert data["complete"] is False and data["undecided"]
+
+
+def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> None:
+    from game.engine.analysis import searched_by
+    from game.engine.validate import validate
+
+    found = validate(counter_story(tmp_path / "corridor"))
+    assert searched_by() == "complete"
+    [dead_end] = [d for d in found if d.code == "E060"]
+    assert "'stuck'" in dead_end.message
+    assert not [
+        d
+        for d in validate(correlated_story(tmp_path / "twins"))
+        if d.code in ("E060", "E061", "W020")
+    ]
+    assert searched_by() == "complete"

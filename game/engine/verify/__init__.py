@@ -60,7 +60,7 @@ DEFAULT_SEED_TRIES = 5_000
 # `verify` tries the exact search first for this long (and this many nodes and cached results,
 # ~400 MB): the generated 2,000-scene story needs 2.7 s and 0.6M; the shipped campaign's
 # chapter 1 alone passes 1M in 2.4 s and would not finish in memory.
-EXACT_TRY_SECONDS = 30.0
+EXACT_TRY_SECONDS = 10.0
 EXACT_TRY_SHARE = 0.25
 EXACT_TRY_NODES = 1_500_000
 

@@ -44,6 +44,7 @@ from game.engine.verify.search import Found
 BFS_SHARE = 0.05
 GAMES_SHARE = 0.25
 DIRECTED_SHARE = 0.15
+STALE_CHUNKS = 3  # chunks of games in a row that show nothing new end the games
 BFS_MAX_STATES = 50_000
 CHUNK = 100  # games between checks of what is still open
 
@@ -137,7 +138,7 @@ def abstract_verdict(
         run = 0
         stale = 0
         personas = bool(story.personas)
-        while open_alarms() and time.monotonic() < stop and stale < 6:
+        while open_alarms() and time.monotonic() < stop and stale < STALE_CHUNKS:
             before = len(open_alarms())
             play = persona_games if personas and run % 2 else random_games
             games += play(
