@@ -49,6 +49,13 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"seeds tried to replay each witness (default {DEFAULT_SEED_TRIES})",
     )
+    parser.add_argument(
+        "--method",
+        choices=("auto", "exact", "abstract"),
+        default="auto",
+        help="auto (default): the exact search if it finishes quickly, else boxes, real games "
+        "and refinement; exact or abstract: one alone",
+    )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     parser.add_argument(
         "--transcripts",
@@ -82,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             seed_tries=args.seed_tries,
             witness_seconds=args.seconds / 2,
             progress=bar,
+            method=getattr(args, "method", "auto"),
         )
     finally:
         bar.close()

@@ -253,9 +253,31 @@ print(json.dumps({
     "states": verdict.states,
     "raw_states": verdict.raw_states,
     "nodes": verdict.nodes,
+    "method": verdict.method,
     "scenes_reached": sum(1 for d in verdict.scenes.values() if d is not None),
+    **{
+        f"{kind}_{answer}": sum(
+            1 for item in items if verdict.answer(kind, item) == answer
+        )
+        for kind, items in (
+            ("scenes", list(story.scenes)),
+            ("orders", list(verdict.orders)),
+            ("endings", list(story.endings)),
+        )
+        for answer in ("reachable", "unreachable", "undecided")
+    },
+    "undecided": len(verdict.undecided),
     "dead_ends": len(verdict.dead_ends),
     "dead_voices": len(verdict.dead_voices),
+    **{
+        key: verdict.figures[key]
+        for key in (
+            "log10_abstract", "log10_raw", "questions", "proved_by_boxes", "witnessed_by_games",
+            "games", "refined", "refuted", "seconds_exact_try", "seconds_boxes", "seconds_games",
+            "seconds_refining",
+        )
+        if key in verdict.figures
+    },
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
 }))
 """
