@@ -307,3 +307,53 @@ def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> No
         if d.code in ("E060", "E061", "W020")
     ]
     assert searched_by() == "complete"
+
+
+def unbounded_story(root: Path) -> Path:
+    """`n`, declared without `max`, grows by one each time round a loop; a scene opens past 5000 (further than
+    any game the tools play goes)."""
+    write(
+        root / "story.yaml",
+        """
+        id: loop
+        title: Loop
+        start: s0
+        chapters:
+          - {number: 1, title: One}
+        variables:
+          - {name: n, type: int, default: 0}
+        pilots:
+          - {id: shin, callsign: Undertaker, name: Shinei Nouzen, role: Captain}
+        endings:
+          - {id: end_out, title: Out}
+          - {id: end_far, title: Far}
+        """,
+    )
+    write(
+        root / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: s0
+            title: Round
+            orders:
+              - {say: "Again.", effects: {add: {n: 1}}, goto: s0}
+              - {say: "Out.", goto: out}
+              - {say: "Far.", if: n > 5000, goto: far}
+          - {id: out, title: Out, ending: end_out}
+          - {id: far, title: Far, ending: end_far}
+        """,
+    )
+    return root
+
+
+@pytest.mark.parametrize("method", ["exact", "abstract"])
+def test_a_value_past_the_tracked_range_is_never_called_unreachable(
+    tmp_path: Path, method: str
+) -> None:
+    story = load_story(unbounded_story(tmp_path / "story"))
+    verdict = verify(story, seconds=20, method=method, seed_tries=200)
+    assert verdict.answer("endings", "end_far") in ("reachable", "undecided")
+    assert verdict.answer("scenes", "far") in ("reachable", "undecided")
+    if verdict.answer("endings", "end_far") == "undecided":
+        assert not verdict.complete

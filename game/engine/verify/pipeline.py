@@ -94,7 +94,8 @@ def abstract_verdict(
     possible_voices = {voice_index[id(w)] for w in boxes.dead_voices}
 
     def possible(t: Target) -> bool:
-        if not boxes.complete:
+        # a box that stopped early, or clamped a value leaving its tracked range, proves nothing
+        if not boxes.complete or boxes.open:
             return True
         if t.kind == "state":
             return t.state in boxes.at
@@ -178,7 +179,7 @@ def abstract_verdict(
     mark = time.monotonic()
     settled: dict[Target, Settled] = {}
     refiner = Refiner(story, boxes, tracker, warp=warp, sets=presets)
-    if boxes.complete:
+    if boxes.complete and not boxes.open:
         left = open_alarms()
         for n, target in enumerate(left):
             now = time.monotonic()
