@@ -310,8 +310,8 @@ def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> No
 
 
 def unbounded_story(root: Path) -> Path:
-    """`n`, declared without `max`, grows by one each time round a loop; a scene opens past 5000 (further than
-    any game the tools play goes)."""
+    """`n`, declared without `max`, grows by one each time round a loop; a scene opens past
+    5000 (further than any game the tools play goes)."""
     write(
         root / "story.yaml",
         """
