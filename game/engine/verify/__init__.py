@@ -24,6 +24,21 @@ How (the modules of this package):
   on the real engine (`runtime.Engine`) with seed after seed until one gives the outcomes of
   chance the path needs (so `handler-one play --plain --replay FILE` shows it).
 
+That exact search finishes on generated stories of 2,000 scenes, not on the shipped campaign
+(its chapter 1 alone holds ~2.5e9 game states on what later conditions read). `verify` tries it
+for `EXACT_TRY_SECONDS`, then answers by proving, witnessing and refining (`pipeline`):
+
+- `box`: an over-approximation (abstract interpretation: per machine state, each atom's set of
+  possible values, every outcome of chance); what it leaves no game state for is proved
+  impossible;
+- `concrete`: real games on the engine (breadth-first, seeded random, personas, best-first
+  towards a target) show what is possible, the shortest game kept per question;
+- `refine`: an alarm neither settles is searched exactly on the atoms its conditions read (the
+  rest taken from the boxes), refined where a replay leaves the path, until refuted or shown.
+
+Each scene, order and ending is then "reachable", "unreachable" or "undecided" (`Verdict.answer`),
+never "unreachable" without a proof.
+
 What is exact and what is not:
 
 - Exact: every variable, evidence, deduction, name and status a later condition reads; visit
