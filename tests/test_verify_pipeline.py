@@ -4,7 +4,9 @@ never calls "unreachable" what it has not proved."""
 
 from __future__ import annotations
 
+import io
 import random
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from game.engine.loader import load_story
 from game.engine.model import Story, split_state
 from game.engine.runtime import DeadEnd, Engine
 from game.engine.verify import Verdict, Witness, verify
+from game.tools.verify import print_verdict
 from tests.conftest import MINI, write
 from tests.test_verify import counter_story, fight_story
 
@@ -291,6 +294,13 @@ def test_an_abstract_verdict_without_time_says_undecided_never_unreachable(
     assert "unreachable" not in answers
     data = verdict.to_json()
     assert data["complete"] is False and data["undecided"]
+    assert data["orders"]["never"] == [] and data["scenes"]["unreachable"] == []
+    out = io.StringIO()
+    with redirect_stdout(out):
+        print_verdict(verdict, "story", {}, None)
+    text = out.getvalue()
+    assert text.startswith("verify story: INCOMPLETE") and "undecided: odd" in text
+    assert "unreachable" not in text and "never" not in text and "proved" not in text
 
 
 def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> None:

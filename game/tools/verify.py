@@ -188,11 +188,15 @@ def print_verdict(verdict, where: str, written: dict[int, Path], story_arg: str 
         if verdict.method != "exact" and reached:
             note = ", each with a witness (--json lists them)"
         out(f"\n{title}: {reached} of {len(found)}{note}")
-        for item, answer in found.items():
-            if answer == "unreachable":
-                out(f"  {proved_word}: {item}")
-            elif answer == "undecided":
-                out(f"  {_undecided(verdict)}: {item}")
+        listed = [
+            f"  {proved_word if answer == 'unreachable' else _undecided(verdict)}: {item}"
+            for item, answer in found.items()
+            if answer != "reachable"
+        ]
+        for line in listed[:_SHOWN]:
+            out(line)
+        if len(listed) > _SHOWN:
+            out(f"  and {len(listed) - _SHOWN} more (--json lists them)")
     found = answers["endings"]
     reached = sum(1 for a in found.values() if a == "reachable")
     out(f"\nEndings reached: {reached} of {len(found)}")
@@ -236,8 +240,10 @@ def _print_problems(verdict, story, written: dict[int, Path], story_arg: str | N
                 break
             out(f"  {problem.message}")
             _print_witness(problem, story, verdict, written.get(id(problem)), story_arg)
-        for item in open_here:
+        for item in open_here[:_SHOWN]:
             out(f"  undecided: {item.removeprefix(tag).strip()}")
+        if len(open_here) > _SHOWN:
+            out(f"  undecided: {len(open_here) - _SHOWN} more (--json lists them)")
 
 
 def _seed_note(witness) -> str:  # noqa: ANN001

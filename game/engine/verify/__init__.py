@@ -251,7 +251,7 @@ class Verdict:
             "orders": {
                 "total": len(self.orders),
                 "can_be_given": sum(1 for v in self.orders.values() if v),
-                "never": [k for k, v in self.orders.items() if not v],
+                "never": [k for k in self.orders if self.answer("orders", k) == "unreachable"],
                 **orders,
             },
             "endings": {
