@@ -217,8 +217,10 @@ def _persona_ids(names: list[str], story: Story) -> list[str]:
 def _run_personas(args: argparse.Namespace, story: Story) -> int:
     from game.engine.personas import persona_playtest
 
-    if args.exhaustive or args.transcripts:
-        raise UsageError("--persona does not combine with --exhaustive or --transcripts")
+    if args.exhaustive or args.transcripts or getattr(args, "coverage", False):
+        raise UsageError(
+            "--persona does not combine with --exhaustive, --transcripts or --coverage"
+        )
     sets = parse_sets(args.set, story)
     check_warp(args.warp, story)
     reports: list[PersonaReport] = []
