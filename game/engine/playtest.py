@@ -20,12 +20,15 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from game.engine.conditions import Call, Literal_, Name, Node, Value, walk
 from game.engine.model import Branch, Order, Story, split_state
 from game.engine.runtime import DeadEnd, Engine
 from game.engine.state import GameState
+
+if TYPE_CHECKING:
+    from game.engine.coverage import Coverage
 
 TRANSCRIPT_FORMAT = "handler-one-transcript"
 TRANSCRIPT_VERSION = 1
@@ -303,9 +306,11 @@ def random_playtest(
     sets: Mapping[str, Value] | None = None,
     max_steps: int = MAX_STEPS,
     progress: Progress | None = None,
+    coverage: Coverage | None = None,
 ) -> Report:
     """Play `runs` games. Game i uses seed `seed + i` for the engine's chance and a generator of
-    its own for the choices, which prefer orders no earlier game (or step) has taken."""
+    its own for the choices, which prefer orders no earlier game (or step) has taken.
+    `coverage`, when given, counts the lines heard, orders given and branches taken."""
     report = Report(story, "random", seed, warp=warp)
     presets = dict(sets or {})
     engine = Engine.new(story, seed, warp=warp, sets=presets)
@@ -320,6 +325,8 @@ def random_playtest(
         for _ in range(max_steps + 1):
             state = engine.state
             report.visited.update(state.visits)
+            if coverage is not None:
+                coverage.arrived(engine)
             if state.ending is not None:
                 report.add_ending(engine, _finding(engine, "ending", None, "", numbers, presets))
                 break
@@ -347,6 +354,8 @@ def random_playtest(
                 index, number = chooser.choices(views, weights)[0]
             taken_states.add((state.scene, index))
             report.taken.add(order_key(story, state.scene, index))
+            if coverage is not None:
+                coverage.giving(engine, index)
             outcome = _step(engine, index, number, numbers, presets)
             if outcome is not None:
                 report.add_finding(outcome)
@@ -469,9 +478,11 @@ def explore(
     warp: str | None = None,
     sets: Mapping[str, Value] | None = None,
     progress: Progress | None = None,
+    coverage: Coverage | None = None,
 ) -> Report:
     """Breadth-first search over the distinct game states reachable from the start, within a
-    budget of `max_states`. Each finding's log is a shortest way to it (for this seed)."""
+    budget of `max_states`. Each finding's log is a shortest way to it (for this seed).
+    `coverage`, when given, counts in each distinct game state (see `game.engine.coverage`)."""
     report = Report(story, "exhaustive", seed, runs=1, max_states=max_states, warp=warp)
     presets = dict(sets or {})
     key = StateKey(story)
@@ -484,6 +495,8 @@ def explore(
         numbers = list(path)
         engine.restore(state)
         report.visited.update(state.visits)
+        if coverage is not None:
+            coverage.arrived(engine)
         if state.ending is not None:
             report.add_ending(engine, _finding(engine, "ending", None, "", numbers, presets))
             continue
@@ -494,6 +507,8 @@ def explore(
         for index, number in views:
             engine.restore(state.copy())
             report.taken.add(order_key(story, state.scene, index))
+            if coverage is not None:
+                coverage.giving(engine, index)
             outcome = _step(engine, index, number, numbers, presets)
             if outcome is not None:
                 report.add_finding(outcome)

@@ -75,6 +75,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="count each conditional radio line heard, order given and branch taken; name "
+        "those never hit at FILE:LINE:COL (--json: every one's hit count)",
+    )
+    parser.add_argument(
         "--transcripts",
         metavar="DIR",
         help="write a replayable transcript for each dead end, error and ending",
@@ -131,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
     sets = parse_sets(args.set, story)
     check_warp(args.warp, story)
     bar = ProgressBar("exploring" if args.exhaustive else "playing")
+    coverage = None
+    if getattr(args, "coverage", False):
+        from game.engine.coverage import Coverage
+
+        coverage = Coverage(story)
     try:
         if args.exhaustive:
             report = explore(
@@ -140,10 +151,17 @@ def run(args: argparse.Namespace) -> int:
                 warp=args.warp,
                 sets=sets,
                 progress=bar,
+                coverage=coverage,
             )
         else:
             report = random_playtest(
-                story, args.runs, args.seed, warp=args.warp, sets=sets, progress=bar
+                story,
+                args.runs,
+                args.seed,
+                warp=args.warp,
+                sets=sets,
+                progress=bar,
+                coverage=coverage,
             )
     finally:
         bar.close()
@@ -151,10 +169,35 @@ def run(args: argparse.Namespace) -> int:
     if args.transcripts:
         written = _write_transcripts(report, Path(args.transcripts))
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        data = report.to_json()
+        if coverage is not None:
+            data["coverage"] = coverage.to_json()
+        print(json.dumps(data, indent=2))
     else:
         _print_report(report, str(story_dir(args.story)), written, args.story)
+        if coverage is not None:
+            _print_coverage(coverage, report)
     return 1 if report.failed else 0
+
+
+def _print_coverage(coverage, report) -> None:  # noqa: ANN001
+    """What no game heard, gave or took, each at FILE:LINE:COL."""
+    counts = coverage.to_json()
+    games = (
+        f"{report.states} game states" if report.mode == "exhaustive" else f"{report.runs} games"
+    )
+    summary = ", ".join(
+        f"{c['hit']} of {c['total']} {name}"
+        for name, c in (
+            ("conditional lines heard", counts["lines"]),
+            ("orders given", counts["orders"]),
+            ("branches taken", counts["branches"]),
+        )
+    )
+    print(f"\nCoverage over {games}: {summary}")
+    words = {"line": "never heard", "order": "never given", "branch": "never taken"}
+    for item in coverage.never():
+        print(f"  {item.mark}: {words[item.kind]}: {item.text}")
 
 
 def _persona_ids(names: list[str], story: Story) -> list[str]:
@@ -176,8 +219,10 @@ def _persona_ids(names: list[str], story: Story) -> list[str]:
 def _run_personas(args: argparse.Namespace, story: Story) -> int:
     from game.engine.personas import persona_playtest
 
-    if args.exhaustive or args.transcripts:
-        raise UsageError("--persona does not combine with --exhaustive or --transcripts")
+    if args.exhaustive or args.transcripts or getattr(args, "coverage", False):
+        raise UsageError(
+            "--persona does not combine with --exhaustive, --transcripts or --coverage"
+        )
     sets = parse_sets(args.set, story)
     check_warp(args.warp, story)
     reports: list[PersonaReport] = []

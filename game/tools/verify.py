@@ -56,6 +56,13 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"seeds tried to replay each witness (default {DEFAULT_SEED_TRIES})",
     )
+    parser.add_argument(
+        "--method",
+        choices=("auto", "exact", "abstract"),
+        default="auto",
+        help="auto (default): the exact search if it finishes quickly, else boxes, real games "
+        "and refinement; exact or abstract: one alone",
+    )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     parser.add_argument(
         "--transcripts",
@@ -89,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             seed_tries=args.seed_tries,
             witness_seconds=args.seconds / 2,
             progress=bar,
+            method=getattr(args, "method", "auto"),
         )
     finally:
         bar.close()
@@ -120,49 +128,116 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_verdict(verdict, where: str, written: dict[int, Path], story_arg: str | None) -> None:  # noqa: ANN001
-    """The verdict as an author reads it."""
+    """The verdict as an author reads it: complete or not (and what is undecided), how it was
+    reached, then each scene, order and ending, the dead ends and the dead voices."""
     out = print
     story = verdict.story
+    figures = verdict.figures
     if verdict.complete:
-        head = "complete: every game state that can be reached was searched"
+        if verdict.method == "exact":
+            head = "COMPLETE: every game state that can be reached was searched"
+        else:
+            head = (
+                f"COMPLETE: every question answered ({figures.get('witnessed_by_games', 0):,} "
+                "shown by a real game, the rest proved impossible)"
+            )
     else:
         why = {"time": "the time budget ran out", "memory": "the memory budget ran out"}.get(
             verdict.stopped or "", "a range the search tracks was left"
         )
-        head = f"INCOMPLETE ({why}): what follows holds only for the part searched"
+        count = len(verdict.undecided)
+        head = f"INCOMPLETE ({why}): {count} question{'s' if count != 1 else ''} undecided"
     out(f"verify {where}: {head}")
-    out(
-        f"  {verdict.states:,} game states (counted on what later conditions read), "
-        f"{verdict.nodes:,} diagram nodes, {verdict.seconds:.1f} s"
-    )
+    if verdict.method == "exact":
+        out(
+            f"  exact set search: {verdict.states:,} game states (counted on what later "
+            f"conditions read), {verdict.nodes:,} diagram nodes, {verdict.seconds:.1f} s"
+        )
+    else:
+        out(
+            f"  over-approximation: boxes over {figures.get('atoms', 0)} atoms in "
+            f"{figures.get('machine_states_reached', 0)} machine states (about "
+            f"10^{figures.get('log10_abstract', 0):g} game states, of 10^"
+            f"{figures.get('log10_raw', 0):g} raw); {figures.get('games', 0):,} real games; "
+            f"{figures.get('refined', 0)} alarm(s) refined; {verdict.seconds:.1f} s"
+        )
     for item in verdict.open:
         out(f"  incomplete: {item} can leave the range the search tracks")
     if verdict.pending:
         shown = ", ".join(verdict.pending[:8])
         more = f" and {len(verdict.pending) - 8} more" if len(verdict.pending) > 8 else ""
         out(f"  not searched from: {shown}{more}")
-    scenes = verdict.scenes
-    reached = [s for s, d in scenes.items() if d is not None]
-    out(f"\nScenes reached: {len(reached)} of {len(scenes)}")
-    for scene, depth in scenes.items():
-        if depth is None:
-            out(f"  {verdict.unreached}: {scene}")
-    never = [k for k, v in verdict.orders.items() if not v]
-    out(f"Orders that can be given: {len(verdict.orders) - len(never)} of {len(verdict.orders)}")
-    for key in never:
-        out(f"  {'never offered' if verdict.complete else verdict.unreached}: {key}")
-    out(
-        f"\nEndings reached: {sum(1 for w in verdict.endings.values() if w)} of {len(verdict.endings)}"
-    )
-    for ending, witness in verdict.endings.items():
-        if witness is None:
-            out(f"  {ending}: {verdict.unreached}")
-        else:
+    if verdict.undecided and not verdict.complete:
+        shown = "; ".join(verdict.undecided[:8])
+        more = f"; and {len(verdict.undecided) - 8} more" if len(verdict.undecided) > 8 else ""
+        out(f"  undecided: {shown}{more}")
+    if verdict.questions != "all":
+        _print_problems(verdict, story, written, story_arg)
+        return
+    answers = {
+        kind: {item: verdict.answer(kind, item) for item in items}
+        for kind, items in (
+            ("scenes", list(story.scenes)),
+            ("orders", list(verdict.orders)),
+            ("endings", list(story.endings)),
+        )
+    }
+    unreached = "never offered" if verdict.method == "exact" else "never offered (proved)"
+    words = {
+        "scenes": ("unreachable (proved)", "Scenes reached"),
+        "orders": (unreached, "Orders that can be given"),
+    }
+    for kind in ("scenes", "orders"):
+        proved_word, title = words[kind]
+        found = answers[kind]
+        reached = sum(1 for a in found.values() if a == "reachable")
+        note = ""
+        if verdict.method != "exact" and reached:
+            note = ", each with a witness (--json lists them)"
+        out(f"\n{title}: {reached} of {len(found)}{note}")
+        listed = [
+            f"  {proved_word if answer == 'unreachable' else _undecided(verdict)}: {item}"
+            for item, answer in found.items()
+            if answer != "reachable"
+        ]
+        for line in listed[:_SHOWN]:
+            out(line)
+        if len(listed) > _SHOWN:
+            out(f"  and {len(listed) - _SHOWN} more (--json lists them)")
+    found = answers["endings"]
+    reached = sum(1 for a in found.values() if a == "reachable")
+    out(f"\nEndings reached: {reached} of {len(found)}")
+    for ending, answer in found.items():
+        witness = verdict.endings.get(ending)
+        if answer == "reachable" and witness is not None:
             out(f"  {ending}: in {len(witness.orders)} orders{_seed_note(witness)}")
-    for title, problems in (("Dead ends", verdict.dead_ends), ("Dead voices", verdict.dead_voices)):
+        elif answer == "reachable":
+            out(f"  {ending}: reachable")
+        elif answer == "unreachable":
+            out(f"  {ending}: unreachable (proved)")
+        else:
+            out(f"  {ending}: {_undecided(verdict)}")
+    _print_problems(verdict, story, written, story_arg)
+
+
+def _undecided(verdict) -> str:  # noqa: ANN001
+    if verdict.method == "exact":
+        return "not reached before the search stopped"
+    return "undecided"
+
+
+def _print_problems(verdict, story, written: dict[int, Path], story_arg: str | None) -> None:  # noqa: ANN001
+    out = print
+    for title, problems, tag in (
+        ("Dead ends", verdict.dead_ends, "dead end?"),
+        ("Dead voices", verdict.dead_voices, "dead voice?"),
+    ):
+        open_here = [u for u in verdict.undecided if u.startswith(tag)]
         if problems:
             out(f"\n{title}: {len(problems)}")
-        elif verdict.complete:
+        elif verdict.complete or (
+            verdict.method != "exact" and not (verdict.pending or verdict.open or open_here)
+        ):
             out(f"\n{title}: none (proved: no game reaches one)")
         else:
             out(f"\n{title}: none found in the part searched")
@@ -172,6 +247,10 @@ def print_verdict(verdict, where: str, written: dict[int, Path], story_arg: str 
                 break
             out(f"  {problem.message}")
             _print_witness(problem, story, verdict, written.get(id(problem)), story_arg)
+        for item in open_here[:_SHOWN]:
+            out(f"  undecided: {item.removeprefix(tag).strip()}")
+        if len(open_here) > _SHOWN:
+            out(f"  undecided: {len(open_here) - _SHOWN} more (--json lists them)")
 
 
 def _seed_note(witness) -> str:  # noqa: ANN001

@@ -24,6 +24,21 @@ How (the modules of this package):
   on the real engine (`runtime.Engine`) with seed after seed until one gives the outcomes of
   chance the path needs (so `handler-one play --plain --replay FILE` shows it).
 
+That exact search finishes on generated stories of 2,000 scenes, not on the shipped campaign
+(its chapter 1 alone holds ~2.5e9 game states on what later conditions read). `verify` tries it
+for `EXACT_TRY_SECONDS`, then answers by proving, witnessing and refining (`pipeline`):
+
+- `box`: an over-approximation (abstract interpretation: per machine state, each atom's set of
+  possible values, every outcome of chance); what it leaves no game state for is proved
+  impossible;
+- `concrete`: real games on the engine (breadth-first, seeded random, personas, best-first
+  towards a target) show what is possible, the shortest game kept per question;
+- `refine`: an alarm neither settles is searched exactly on the atoms its conditions read (the
+  rest taken from the boxes), refined where a replay leaves the path, until refuted or shown.
+
+Each scene, order and ending is then "reachable", "unreachable" or "undecided" (`Verdict.answer`),
+never "unreachable" without a proof.
+
 What is exact and what is not:
 
 - Exact: every variable, evidence, deduction, name and status a later condition reads; visit
@@ -57,6 +72,12 @@ if TYPE_CHECKING:
 DEFAULT_SECONDS = 120.0
 DEFAULT_MAX_NODES = 2_500_000  # nodes and cached results (~1.3 GB measured at 5M: ~2.9 GB)
 DEFAULT_SEED_TRIES = 5_000
+# `verify` tries the exact search first for this long (and this many nodes and cached results,
+# ~400 MB): the generated 2,000-scene story needs 2.7 s and 0.6M; the shipped campaign's
+# chapter 1 alone passes 1M in 2.4 s and would not finish in memory.
+EXACT_TRY_SECONDS = 10.0
+EXACT_TRY_SHARE = 0.25
+EXACT_TRY_NODES = 1_500_000
 
 
 @dataclass
@@ -127,6 +148,14 @@ class Verdict:
     pending: list[str]  # machine states with work left when the search stopped
     warp: str | None = None
     sets: dict[str, Value] = field(default_factory=dict)
+    method: str = "exact"  # "exact" (the set search) or "abstract" (boxes, games, refinement)
+    # per kind ("scenes", "orders", "endings"), each item's answer: "reachable",
+    # "unreachable" (proved) or "undecided"
+    status: dict[str, dict[str, str]] = field(default_factory=dict)
+    undecided: list[str] = field(default_factory=list)  # every question left open, by name
+    witnesses: dict[str, Witness] = field(default_factory=dict)  # "scene:ID", "order:KEY"
+    figures: dict[str, Any] = field(default_factory=dict)  # what the method measured
+    questions: str = "all"  # "all", or "dead_ends" (validate's question alone)
 
     @property
     def failed(self) -> bool:
@@ -161,11 +190,48 @@ class Verdict:
             note,
         )
 
+    def answer(self, kind: str, item: str) -> str:
+        """One item's answer: "reachable", "unreachable" (proved) or "undecided". `kind` is
+        "scenes", "orders" or "endings"."""
+        found = self.status.get(kind, {}).get(item)
+        if found is not None:
+            return found
+        if kind == "scenes":
+            reached = self.scenes.get(item) is not None
+        elif kind == "orders":
+            reached = bool(self.orders.get(item))
+        else:
+            reached = self.endings.get(item) is not None
+        if reached:
+            return "reachable"
+        return "unreachable" if self.complete else "undecided"
+
     def to_json(self) -> dict[str, Any]:
         story = self.story
+
+        def listing(kind: str, items: list[str], tag: str) -> dict[str, Any]:
+            answers = {i: self.answer(kind, i) for i in items}
+            out: dict[str, Any] = {
+                "reachable": sum(1 for a in answers.values() if a == "reachable"),
+                "unreachable": [i for i, a in answers.items() if a == "unreachable"],
+                "undecided": [i for i, a in answers.items() if a == "undecided"],
+                "items": {},
+            }
+            for item, answer in answers.items():
+                entry: dict[str, Any] = {"answer": answer}
+                witness = self.witnesses.get(f"{tag}:{item}")
+                if witness is not None:
+                    entry["witness"] = witness.to_json()
+                out["items"][item] = entry
+            return out
+
+        scenes = listing("scenes", list(story.scenes), "scene")
+        orders = listing("orders", list(self.orders), "order")
         return {
             "story": story.id,
             "complete": self.complete,
+            "method": self.method,
+            "questions": self.questions,
             "stopped": self.stopped,
             "seconds": round(self.seconds, 2),
             "states": self.states,
@@ -173,20 +239,25 @@ class Verdict:
             "nodes": self.nodes,
             "open": list(self.open),
             "pending": list(self.pending),
+            "undecided": list(self.undecided),
+            "figures": dict(self.figures),
             "scenes": {
                 "total": len(story.scenes),
                 "reached": sum(1 for d in self.scenes.values() if d is not None),
                 "not_reached": [s for s, d in self.scenes.items() if d is None],
                 "verdict_for_not_reached": self.unreached,
+                **scenes,
             },
             "orders": {
                 "total": len(self.orders),
                 "can_be_given": sum(1 for v in self.orders.values() if v),
-                "never": [k for k, v in self.orders.items() if not v],
+                "never": [k for k in self.orders if self.answer("orders", k) == "unreachable"],
+                **orders,
             },
             "endings": {
                 e: (w.to_json() if w is not None else None) for e, w in self.endings.items()
             },
+            "ending_answers": {e: self.answer("endings", e) for e in story.endings},
             "dead_ends": [p.to_json() for p in self.dead_ends],
             "dead_voices": [p.to_json() for p in self.dead_voices],
         }
@@ -204,17 +275,78 @@ def verify(
     witness_seconds: float = 60.0,
     raw: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    method: str = "auto",
+    questions: str = "all",
 ) -> Verdict:
-    """Search the whole story (see the module docstring). `seconds` and `max_nodes` bound the
-    search; `witnesses=False` skips tracing and replaying them; `raw=True` also counts the
-    state space without the dead-variable reduction (a second search, for benchmarks)."""
-    from game.engine.verify.witness import describe_outcomes, find_seed, trace
+    """Answer for the whole story (see the module docstring) within `seconds`.
 
+    `method="auto"` tries the exact set search first, within `EXACT_TRY_SECONDS` and
+    `EXACT_TRY_NODES`, and answers by the over-approximation (`pipeline`) when it does not
+    finish; "exact" and "abstract" use one alone. `max_nodes` bounds the exact search;
+    `witnesses=False` skips tracing and replaying its witnesses; `raw=True` also counts the
+    state space without the dead-variable reduction. `questions="dead_ends"` answers only
+    whether a dead end can be reached (by the over-approximation)."""
     began = time.monotonic()
     presets = dict(sets or {})
-    search = run_search(
-        story, seconds=seconds, max_nodes=max_nodes, warp=warp, sets=presets, progress=progress
+    if questions != "all":
+        method = "abstract"
+    if method in ("auto", "exact"):
+        budget, nodes = seconds, max_nodes
+        if method == "auto":
+            budget = min(seconds * EXACT_TRY_SHARE, EXACT_TRY_SECONDS)
+            nodes = min(max_nodes, EXACT_TRY_NODES)
+        search = run_search(
+            story, seconds=budget, max_nodes=nodes, warp=warp, sets=presets, progress=progress
+        )
+        if search.complete or method == "exact":
+            return _exact_verdict(
+                story,
+                search,
+                began,
+                seconds=seconds,
+                warp=warp,
+                presets=presets,
+                seed_tries=seed_tries,
+                witnesses=witnesses,
+                witness_seconds=witness_seconds,
+                raw=raw,
+            )
+        del search
+    from game.engine.verify.pipeline import abstract_verdict
+
+    tried = time.monotonic() - began
+    verdict = abstract_verdict(
+        story,
+        seconds=seconds - (time.monotonic() - began),
+        warp=warp,
+        presets=presets,
+        seed_tries=seed_tries,
+        witnesses=witnesses,
+        questions=questions,
+        progress=progress,
+        raw=raw,
     )
+    verdict.figures["seconds_exact_try"] = round(tried, 2)
+    verdict.seconds = time.monotonic() - began
+    return verdict
+
+
+def _exact_verdict(
+    story: Story,
+    search: Search,
+    began: float,
+    *,
+    seconds: float,
+    warp: str | None,
+    presets: dict[str, Value],
+    seed_tries: int,
+    witnesses: bool,
+    witness_seconds: float,
+    raw: bool,
+) -> Verdict:
+    """The verdict of the exact set search, with its witnesses traced and replayed."""
+    from game.engine.verify.witness import describe_outcomes, find_seed, trace
+
     space = search.space
     mdd = space.mdd
     states = sum(mdd.count(m, space.live_levels[s]) for s, m in search.reach.items())
@@ -284,7 +416,7 @@ def verify(
         )
         (dead_voices if found.kind == "dead_voice" else dead_ends).append(problem)
     complete = search.complete and not search.open
-    return Verdict(
+    verdict = Verdict(
         story,
         complete,
         search.stopped,
@@ -302,7 +434,16 @@ def verify(
         sorted(search.pending),
         warp,
         presets,
+        figures={"diagram_nodes": mdd.nodes, "reduced_states": states},
     )
+    if not complete:
+        verdict.undecided = [
+            *(f"scene {s}" for s, d in scenes.items() if d is None),
+            *(f"order {k}" for k, v in orders.items() if not v),
+            *(f"ending {e}" for e, w in verdict.endings.items() if w is None),
+            "dead ends and dead voices beyond the part searched",
+        ]
+    return verdict
 
 
 def run_search(

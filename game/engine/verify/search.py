@@ -115,8 +115,14 @@ class Search:
         deadline: float | None = None,
         max_nodes: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        within: frozenset[str] | None = None,
+        goal: Callable[[Search], bool] | None = None,
     ) -> None:
         self.story = story
+        self.within = within  # only these machine states are searched (None: all)
+        self.goal = goal  # the search stops once this says True (what it looked for is found)
+        self.reached_goal = False
+        self._silent: dict[str, int] = {}  # per state: where no order may be offered
         self.space = space
         self.mdd = space.mdd
         self.start_values = start
@@ -149,36 +155,40 @@ class Search:
         space, mdd, story = self.space, self.mdd, self.story
         scene = story.scenes[split_state(state)[0]]
         givens: list[Given] = []
+        at = ("at", state)
+        silent = TRUE  # the states where no order is offered
         for index, order in enumerate(story.orders_at(state)):
-            offered = space.condition(order.condition)
-            ops = space.effect_ops(order.effects)
-            hit = self._hit(state, order) if scene.engagement is not None else None
+            offered = space.condition(order.condition, at)
+            silent = mdd.conj(silent, space.condition_false(order.condition, at))
+            ops = space.effect_ops(order.effects, ("pre", state, index))
+            hit = self._hit(state, index, order) if scene.engagement is not None else None
             routes_written = branch_targets(story, state, order)
-            conds = [space.condition(b.condition) for b in routes_written]
+            post = ("post", state, index)
+            holds = [space.condition(b.condition, post) for b in routes_written]
+            fails = [space.condition_false(b.condition, post) for b in routes_written]
             weighted = [k for k, b in enumerate(routes_written) if b.weight is not None]
             routes: list[Route] = []
-            if weighted:
-                any_weighted = mdd.union([conds[k] for k in weighted])
-                before = any_weighted
-                for k, branch in enumerate(routes_written):
-                    if branch.weight is not None:
-                        # RollFalls: a slice as wide as the weight (the loader makes it >= 1)
-                        taken = conds[k] if branch.weight > 0 else FALSE
-                    else:
-                        taken = mdd.diff(conds[k], before)
-                        before = mdd.disj(before, conds[k])
-                    routes.append(self._route(branch, taken))
-                stuck = mdd.negate(before)
-            else:
-                before = FALSE
-                for branch, cond in zip(routes_written, conds, strict=True):
-                    routes.append(self._route(branch, mdd.diff(cond, before)))
-                    before = mdd.disj(before, cond)
-                stuck = mdd.negate(before)
+            # `before`: the states where every branch judged before this one may fail (for an
+            # unweighted branch beside weighted ones, every weighted one too)
+            before = TRUE
+            for k in weighted:
+                before = mdd.conj(before, fails[k])
+            for k, branch in enumerate(routes_written):
+                if branch.weight is not None:
+                    # RollFalls: a slice as wide as the weight (the loader makes it >= 1)
+                    taken = holds[k] if branch.weight > 0 else FALSE
+                else:
+                    taken = mdd.conj(holds[k], before)
+                    before = mdd.conj(before, fails[k])
+                routes.append(self._route(state, index, k, branch, taken))
+            stuck = TRUE  # where every branch may fail (all states when there is none)
+            for k in range(len(routes_written)):
+                stuck = mdd.conj(stuck, fails[k])
             givens.append(Given(index, order, offered, ops, hit, routes, stuck))
+        self._silent[state] = silent
         return givens
 
-    def _route(self, branch: Branch, taken: int) -> Route:
+    def _route(self, state: str, index: int, k: int, branch: Branch, taken: int) -> Route:
         space = self.space
         arrive: list[Op] = []
         visit = space.visit_op(branch.goto)
@@ -186,10 +196,11 @@ class Search:
             arrive.append(visit)
         scene_id, number = split_state(branch.goto)
         if number == 1:
-            arrive += space.effect_ops(self.story.scenes[scene_id].enter)
-        return Route(branch, taken, space.effect_ops(branch.effects), arrive, branch.goto)
+            arrive += space.effect_ops(self.story.scenes[scene_id].enter, ("at", branch.goto))
+        ops = space.effect_ops(branch.effects, ("branch", state, index, k))
+        return Route(branch, taken, ops, arrive, branch.goto)
 
-    def _hit(self, state: str, order: Order) -> Hit | None:
+    def _hit(self, state: str, index: int, order: Order) -> Hit | None:
         """The round's hits for `order`, or None when nothing they change is ever read."""
         space, mdd = self.space, self.mdd
         scene_id, number = split_state(state)
@@ -221,7 +232,7 @@ class Search:
         warning = engagement.rounds[number - 1].warning
         extra = order.risk + (engagement.ignore_cost if warning and not order.heeds else 0)
         parts: dict[int, int] = {}
-        for value, states in space.partition(engagement.danger.tree):
+        for value, states in space.partition(engagement.danger.tree, ("pre", state, index)):
             assert isinstance(value, int)
             draws = max(0, value + extra)
             parts[draws] = mdd.disj(parts.get(draws, FALSE), states)
@@ -317,6 +328,11 @@ class Search:
                     self.pending = {s: m for s, (m, _) in pending.items()}
                     self.pending[state] = new
                     return
+                if self.goal is not None and self.goal(self):
+                    self.reached_goal = True
+                    self.complete = False
+                    self.pending = {s: m for s, (m, _) in pending.items()}
+                    return
                 for target in pending:
                     if target in members and target not in queued:
                         queued.add(target)
@@ -368,15 +384,23 @@ class Search:
 
     def _dead_and_said(self, watched: Watched) -> int:
         space, mdd = self.space, self.mdd
+        from game.engine.verify.box import watched_point
+
+        point = watched_point(watched)
         level = space.level_of("status", watched.pilot)
-        assert level is not None
-        said = mdd.literal(level, (2, 3))
+        if level is not None:
+            said = mdd.literal(level, (2, 3))
+        else:
+            values = space._box_values("status", watched.pilot, point)
+            if values is None:
+                raise KeyError(f"status({watched.pilot}) is read but has no level")
+            said = TRUE if {"missing", "killed"} & set(values) else FALSE
         if watched.line is not None:
-            said = mdd.conj(said, space.condition(watched.line.condition))
+            said = mdd.conj(said, space.condition(watched.line.condition, point))
             if watched.line.once and watched.where == "arrive":
                 visits = space.level_of("visits", split_state(watched.state)[0])
-                assert visits is not None
-                said = mdd.conj(said, mdd.literal(visits, (0, 1)))
+                if visits is not None:
+                    said = mdd.conj(said, mdd.literal(visits, (0, 1)))
         return said
 
     def _expand(
@@ -388,8 +412,7 @@ class Search:
             return
         states = self.deltas[delta_id].states
         givens = self.compiled(state)
-        offered_any = mdd.union([g.offered for g in givens])
-        stuck = mdd.diff(states, offered_any)
+        stuck = mdd.conj(states, self._silent[state])
         if stuck != FALSE:
             self._note("no_orders", state, None, delta_id, stuck)
         for given in givens:
@@ -423,6 +446,8 @@ class Search:
             for k, route in enumerate(given.routes):
                 if self._out_of_budget():
                     raise _Stopped
+                if self.within is not None and route.target not in self.within:
+                    continue
                 taken = mdd.conj(after, route.taken)
                 if taken == FALSE:
                     continue

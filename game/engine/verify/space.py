@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from game.engine.conditions import Binary, Call, Expression, Literal_, Name, Node, Not, Value, walk
 from game.engine.model import PILOT_STATUSES, Effects, Story, split_state
 from game.engine.state import GameState
 from game.engine.verify.live import Atom, Liveness
 from game.engine.verify.mdd import FALSE, TRUE, Mdd, Relation
+
+if TYPE_CHECKING:
+    from game.engine.verify.box import Boxes
 
 VISITS_CAP = 64
 OPEN_MARGIN = 64
@@ -45,20 +48,45 @@ class Op:
     rid: int
     guard: int = TRUE
     overflow: str | None = None
+    keep: bool = False  # True: inside `guard` the old value may stay too (a guard not known)
 
 
 Partition = list[tuple[Value, int]]
+Point = tuple[Any, ...] | None  # where in the story a condition is judged (`box.Boxes.point`)
+
+
+def _truth_of(fn: str, value: Any) -> bool:
+    """What a true/false function (or a count's member) says of an atom's value."""
+    if fn in ("alive", "alive_count"):
+        return value in ("active", "wounded")
+    if fn == "fallen_count":
+        return value in ("missing", "killed")
+    if fn == "seen":
+        return value > 0
+    return bool(value)
 
 
 class Space:
     """The levels of one story's game, built from its liveness (see the module docstring)."""
 
-    def __init__(self, story: Story, liveness: Liveness, presets: dict[str, Value]) -> None:
+    def __init__(
+        self,
+        story: Story,
+        liveness: Liveness,
+        presets: dict[str, Value],
+        *,
+        tracked: frozenset[Atom] | None = None,
+        boxes: Boxes | None = None,
+    ) -> None:
         self.story = story
         self.liveness = liveness
+        self.tracked = tracked
+        self.boxes = boxes
         used: set[Atom] = set()
         for atoms in liveness.live_in.values():
             used |= atoms
+        if tracked is not None:
+            used &= tracked
         self.atoms: list[Atom] = _ordered(story, used)
 
         self.index: dict[Atom, int] = {a: i for i, a in enumerate(self.atoms)}
@@ -81,12 +109,13 @@ class Space:
             state: frozenset(i for i, a in enumerate(self.atoms) if a not in live)
             for state, live in liveness.live_in.items()
         }
+        self._pointed: dict[int, tuple[Node, bool]] = {}
         self.live_levels: dict[str, frozenset[int]] = {
             state: frozenset(range(len(self.atoms))) - dead for state, dead in self.dead.items()
         }
-        self._conditions: dict[int, tuple[Node, int]] = {}
-        self._partitions: dict[Node, Partition] = {}
-        self._counts: dict[str, Partition] = {}
+        self._conditions: dict[tuple[int, Point], tuple[Node, tuple[int, int]]] = {}
+        self._partitions: dict[tuple[int, Point], tuple[Node, Partition]] = {}
+        self._counts: dict[tuple[str, Point], Partition] = {}
 
     # --- domains --------------------------------------------------------------------------------
 
@@ -162,52 +191,95 @@ class Space:
         return out
 
     # --- conditions -----------------------------------------------------------------------------
+    #
+    # A condition becomes two sets: the game states where it may be true and those where it may
+    # be false. When every atom it reads has a level they are each other's complement (exact);
+    # an atom left without a level (`tracked`) takes every value the box at that point of the
+    # story allows (`boxes`), in every state, so both can hold at once: sound, not exact.
 
-    def condition(self, expression: Expression | None) -> int:
-        """The states in which a condition holds (all of them when there is none)."""
+    def condition(self, expression: Expression | None, point: Point = None) -> int:
+        """The states in which a condition may hold (all of them when there is none), judged
+        at `point` of the story (see `box.Boxes.point`; only atoms without a level need it)."""
         if expression is None:
             return TRUE
-        found = self._conditions.get(id(expression))
-        if found is None or found[0] is not expression.tree:
-            found = (expression.tree, self._truth(expression.tree))
-            self._conditions[id(expression)] = found
+        return self.truths(expression.tree, point)[0]
+
+    def condition_false(self, expression: Expression | None, point: Point = None) -> int:
+        """The states in which a condition may fail (none when there is no condition)."""
+        if expression is None:
+            return FALSE
+        return self.truths(expression.tree, point)[1]
+
+    def truths(self, tree: Node, point: Point = None) -> tuple[int, int]:
+        """(may be true, may be false) for a condition tree."""
+        key = (id(tree), self._point_for(tree, point))
+        found = self._conditions.get(key)
+        if found is None or found[0] is not tree:
+            part = self.partition(tree, point)
+            mdd = self.mdd
+            found = (
+                tree,
+                (mdd.union([m for v, m in part if v]), mdd.union([m for v, m in part if not v])),
+            )
+            self._conditions[key] = found
         return found[1]
 
-    def partition(self, tree: Node) -> Partition:
-        """The states split by the value a (sub-)expression takes in them."""
-        found = self._partitions.get(tree)
-        if found is None:
-            found = self._partitions[tree] = self._evaluate(tree)
-        return found
+    def partition(self, tree: Node, point: Point = None) -> Partition:
+        """The states by the value a (sub-)expression may take in them (a state may be in more
+        than one part where an atom it reads has no level)."""
+        key = (id(tree), self._point_for(tree, point))
+        found = self._partitions.get(key)
+        if found is None or found[0] is not tree:
+            found = (tree, self._evaluate(tree, key[1]))
+            self._partitions[key] = found
+        return found[1]
 
-    def _truth(self, tree: Node) -> int:
-        return self.mdd.union([m for v, m in self.partition(tree) if v])
+    def _point_for(self, tree: Node, point: Point) -> Point:
+        """The point a tree is judged at, or None when every atom it reads has a level."""
+        if self.tracked is None:
+            return None
+        found = self._pointed.get(id(tree))
+        if found is None or found[0] is not tree:
+            from game.engine.verify.box import keys_of
 
-    def _evaluate(self, tree: Node) -> Partition:
+            missing = False
+            for kind, name in keys_of(tree):
+                if kind == "count":
+                    missing = missing or any(
+                        self.level_of(k, n) is None for k, n in self._members(name)
+                    )
+                else:
+                    missing = missing or self.level_of(kind, name) is None
+            found = self._pointed[id(tree)] = (tree, missing)
+        return point if found[1] else None
+
+    def _evaluate(self, tree: Node, point: Point) -> Partition:
         mdd = self.mdd
         match tree:
             case Literal_(value=value):
                 return [(value, TRUE)]
             case Name(name=name):
-                return self._atom_partition("var", name)
+                return self._atom_partition("var", name, point)
             case Call(function=fn, args=args):
-                return self._call(fn, args)
+                return self._call(fn, args, point)
             case Not(operand=operand):
-                t = self._truth(operand)
-                return [(True, mdd.negate(t)), (False, t)]
+                t, f = self.truths(operand, point)
+                return [(True, f), (False, t)]
             case Binary(op="and", left=left, right=right):
-                t = mdd.conj(self._truth(left), self._truth(right))
-                return [(True, t), (False, mdd.negate(t))]
+                lt, lf = self.truths(left, point)
+                rt, rf = self.truths(right, point)
+                return [(True, mdd.conj(lt, rt)), (False, mdd.disj(lf, rf))]
             case Binary(op="or", left=left, right=right):
-                t = mdd.disj(self._truth(left), self._truth(right))
-                return [(True, t), (False, mdd.negate(t))]
+                lt, lf = self.truths(left, point)
+                rt, rf = self.truths(right, point)
+                return [(True, mdd.disj(lt, rt)), (False, mdd.conj(lf, rf))]
             case Binary(op=op, left=left, right=right):
                 from game.engine.conditions import _COMPARE
 
                 fn = _COMPARE[op]
                 grouped: dict[Value, int] = {}
-                for a, ma in self.partition(left):
-                    for b, mb in self.partition(right):
+                for a, ma in self.partition(left, point):
+                    for b, mb in self.partition(right, point):
                         both = mdd.conj(ma, mb)
                         if both != FALSE:
                             value = fn(a, b)
@@ -215,62 +287,89 @@ class Space:
                 return list(grouped.items())
         raise TypeError(tree)  # pragma: no cover
 
-    def _atom_partition(self, kind: str, name: str) -> Partition:
+    def _box_values(self, kind: str, name: str, point: Point) -> list[Any] | None:
+        """The values an atom without a level may take at `point`, by the box there; None when
+        the atom must have a level (the exact search)."""
+        if self.tracked is None:
+            return None
+        if self.boxes is None or point is None:
+            return list(self._domain((kind, name), {}))
+        box = self.boxes.point(point)
+        if box is None:
+            return []  # no game gets there
+        return self.boxes.judge.values(box, (kind, name))
+
+    def _atom_partition(self, kind: str, name: str, point: Point = None) -> Partition:
         level = self.level_of(kind, name)
         if level is None:
-            raise KeyError(f"{kind}({name}) is read but has no level: the liveness missed it")
+            values = self._box_values(kind, name, point)
+            if values is None:
+                raise KeyError(f"{kind}({name}) is read but has no level: the liveness missed it")
+            return [(v, TRUE) for v in values]
         mdd = self.mdd
         return [(v, mdd.literal(level, (i,))) for i, v in enumerate(self.domains[level])]
 
-    def _call(self, fn: str, args: tuple[str, ...]) -> Partition:
+    def _call(self, fn: str, args: tuple[str, ...], point: Point = None) -> Partition:
         mdd = self.mdd
         if fn in ("seen", "has", "deduced", "knows", "alive"):
-            if fn == "alive":
-                level = self.level_of("status", args[0])
-                values: Sequence[int] = ALIVE_INDEXES
-            elif fn == "seen":
-                level = self.level_of("visits", args[0])
-                values = range(1, len(self.domains[level])) if level is not None else ()
-            else:
-                kind = {"has": "ev", "deduced": "ded", "knows": "known"}[fn]
-                level = self.level_of(kind, args[0])
-                values = (1,)
+            kind = {
+                "alive": "status",
+                "seen": "visits",
+                "has": "ev",
+                "deduced": "ded",
+                "knows": "known",
+            }[fn]
+            level = self.level_of(kind, args[0])
             if level is None:
-                raise KeyError(f"{fn}({args[0]}) is read but has no level")
-            t = mdd.literal(level, values)
+                values = self._box_values(kind, args[0], point)
+                if values is None:
+                    raise KeyError(f"{fn}({args[0]}) is read but has no level")
+                truths = {_truth_of(fn, v) for v in values}
+                return [(v, TRUE) for v in (True, False) if v in truths]
+            if fn == "alive":
+                chosen: Sequence[int] = ALIVE_INDEXES
+            elif fn == "seen":
+                chosen = range(1, len(self.domains[level]))
+            else:
+                chosen = (1,)
+            t = mdd.literal(level, chosen)
             return [(True, t), (False, mdd.negate(t))]
-        if fn == "visits":
-            return self._atom_partition("visits", args[0])
-        if fn == "losses":
-            return self._atom_partition("losses", args[0])
-        if fn == "status":
-            return self._atom_partition("status", args[0])
-        return self._count(fn)
+        if fn in ("visits", "losses", "status"):
+            kind = {"visits": "visits", "losses": "losses", "status": "status"}[fn]
+            return self._atom_partition(kind, args[0], point)
+        return self._count(fn, point)
 
-    def _count(self, fn: str) -> Partition:
-        found = self._counts.get(fn)
-        if found is not None:
-            return found
+    def _members(self, fn: str) -> list[tuple[str, str]]:
         story = self.story
         if fn in ("alive_count", "fallen_count"):
-            members = [
-                (
-                    self.level_of("status", p),
-                    ALIVE_INDEXES if fn == "alive_count" else FALLEN_INDEXES,
-                )
-                for p in story.pilots
-            ]
-        elif fn == "known_count":
-            members = [(self.level_of("known", p), (1,)) for p in story.pilots]
-        else:
-            members = [(self.level_of("ev", e), (1,)) for e in story.evidence]
+            return [("status", p) for p in story.pilots]
+        if fn == "known_count":
+            return [("known", p) for p in story.pilots]
+        return [("ev", e) for e in story.evidence]
+
+    def _count(self, fn: str, point: Point = None) -> Partition:
+        key = (fn, point)
+        found = self._counts.get(key)
+        if found is not None:
+            return found
+        wanted: dict[str, tuple[int, ...]] = {
+            "alive_count": ALIVE_INDEXES,
+            "fallen_count": FALLEN_INDEXES,
+        }
         mdd = self.mdd
         counts: list[int] = [TRUE]
-        for level, values in members:
+        for kind, name in self._members(fn):
+            level = self.level_of(kind, name)
             if level is None:
-                raise KeyError(f"{fn}() is read but a level is missing")
-            yes = mdd.literal(level, values)
-            no = mdd.negate(yes)
+                values = self._box_values(kind, name, point)
+                if values is None:
+                    raise KeyError(f"{fn}() is read but a level is missing")
+                truths = {_truth_of(fn, v) for v in values}
+                yes = TRUE if True in truths else FALSE
+                no = TRUE if False in truths else FALSE
+            else:
+                yes = mdd.literal(level, wanted.get(fn, (1,)))
+                no = mdd.negate(yes)
             nxt = [FALSE] * (len(counts) + 1)
             for k, m in enumerate(counts):
                 if m == FALSE:
@@ -278,7 +377,7 @@ class Space:
                 nxt[k] = mdd.disj(nxt[k], mdd.conj(m, no))
                 nxt[k + 1] = mdd.disj(nxt[k + 1], mdd.conj(m, yes))
             counts = nxt
-        found = self._counts[fn] = [(k, m) for k, m in enumerate(counts) if m != FALSE]
+        found = self._counts[key] = [(k, m) for k, m in enumerate(counts) if m != FALSE]
         return found
 
     # --- effects --------------------------------------------------------------------------------
@@ -289,8 +388,10 @@ class Space:
         rel: Relation = tuple((target,) for _ in self.domains[level])
         return Op(level, rel, self.mdd.relation(rel))
 
-    def effect_ops(self, effects: Effects) -> list[Op]:
-        """The steps of `apply_effects`, in its order, on the levels that exist."""
+    def effect_ops(self, effects: Effects, point: Point = None) -> list[Op]:
+        """The steps of `apply_effects`, in its order, on the levels that exist. `point` is
+        where the story stands once they have applied (for a deduction whose evidence has no
+        level: the box there says whether it is held)."""
         ops: list[Op] = []
         if not effects:
             return ops
@@ -335,10 +436,10 @@ class Space:
                 level = self.level_of("ev", evidence)
                 if level is not None:
                     ops.append(self.assign(level, True))
-            ops.extend(self._deduction_ops())
+            ops.extend(self._deduction_ops(point))
         return ops
 
-    def _deduction_ops(self) -> list[Op]:
+    def _deduction_ops(self, point: Point = None) -> list[Op]:
         mdd = self.mdd
         ops: list[Op] = []
         for deduction in self.story.deductions.values():
@@ -346,16 +447,28 @@ class Space:
             if level is None:
                 continue
             guard = mdd.literal(level, (0,))
-            pieces = [self.level_of("ev", e) for e in deduction.requires]
-            if None in pieces:
-                # a piece no state keeps: then no state reads this deduction after a reveal
-                # (the liveness keeps every piece a live deduction needs), so it can be left
+            keep = False
+            for evidence in deduction.requires:
+                ev = self.level_of("ev", evidence)
+                if ev is not None:
+                    guard = mdd.conj(guard, mdd.literal(ev, (1,)))
+                    continue
+                held = self._box_values("ev", evidence, point)
+                if held is None:
+                    # the exact search: a piece no state keeps means no state reads this
+                    # deduction after a reveal (the liveness keeps every piece a live
+                    # deduction needs), so it can be left
+                    guard = FALSE
+                    break
+                if True not in held:
+                    guard = FALSE
+                    break
+                if False in held:
+                    keep = True  # held in some games, not in others: both stay possible
+            if guard == FALSE:
                 continue
-            for ev in pieces:
-                assert ev is not None
-                guard = mdd.conj(guard, mdd.literal(ev, (1,)))
             op = self.assign(level, True)
-            ops.append(Op(level, op.rel, op.rid, guard))
+            ops.append(Op(level, op.rel, op.rid, guard, keep=keep))
         return ops
 
     def visit_op(self, state: str) -> Op | None:
@@ -374,11 +487,12 @@ class Space:
         for op in ops:
             if a == FALSE:
                 return a
-            if op.guard == TRUE:
+            if op.guard == TRUE and not op.keep:
                 a = mdd.image(a, op.level, op.rel, op.rid)
             else:
                 inside = mdd.conj(a, op.guard)
-                a = mdd.disj(mdd.diff(a, op.guard), mdd.image(inside, op.level, op.rel, op.rid))
+                stays = a if op.keep else mdd.diff(a, op.guard)
+                a = mdd.disj(stays, mdd.image(inside, op.level, op.rel, op.rid))
         return a
 
     def unapply(self, a: int, ops: Sequence[Op]) -> int:
@@ -387,11 +501,12 @@ class Space:
         for op in reversed(ops):
             if a == FALSE:
                 return a
-            if op.guard == TRUE:
+            if op.guard == TRUE and not op.keep:
                 a = mdd.preimage(a, op.level, op.rel, op.rid)
             else:
                 back = mdd.conj(mdd.preimage(a, op.level, op.rel, op.rid), op.guard)
-                a = mdd.disj(mdd.diff(a, op.guard), back)
+                stays = a if op.keep else mdd.diff(a, op.guard)
+                a = mdd.disj(stays, back)
         return a
 
     def overflows(self, a: int, ops: Sequence[Op]) -> str | None:
