@@ -197,7 +197,7 @@ async def test_help_says_what_trust_standing_and_signal_mean(tmp_path: Path) -> 
 
 
 def test_the_shipped_glossary_explains_the_meters() -> None:
-    from game.tui.screens.glossary import load_glossary
+    from game.glossary import load_glossary
 
     entries, problem = load_glossary()
     assert not problem

@@ -12,6 +12,7 @@ from textual.content import Content
 from game.engine.model import Marker
 from game.engine.runtime import PilotView, RadioLine
 from game.engine.text import Segment
+from game.glossary import load_glossary
 from game.tui.config import Settings, config_dir, load_settings, save_settings
 from game.tui.render import (
     line_body,
@@ -23,7 +24,6 @@ from game.tui.render import (
     signal_bars,
     static_run,
 )
-from game.tui.screens.glossary import load_glossary
 from game.tui.store import format_duration, format_when
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
 from game.tui.widgets.radio_log import RadioLog
@@ -148,6 +148,17 @@ def test_glossary_loads_sorted_and_sanitised(tmp_path: Path) -> None:
     assert load_glossary(tmp_path / "bad.yaml")[1].startswith("The glossary could not be read")
     (tmp_path / "none.yaml").write_text("other: 1\n")
     assert load_glossary(tmp_path / "none.yaml") == ([], "The glossary file has no 'entries' list.")
+
+
+def test_the_console_glossary_reads_the_one_glossary_module() -> None:
+    """One description of the glossary file: the console's screen and line mode read it through
+    `game.glossary` (issue 16), so the two cannot drift apart."""
+    import game.glossary
+    from game.tui.screens import glossary as screen
+
+    assert screen.load_glossary is game.glossary.load_glossary
+    assert screen.GlossaryEntry is game.glossary.GlossaryEntry
+    assert set(screen.KIND_MARK) == set(game.glossary.KINDS)
 
 
 def test_save_details_are_formatted() -> None:
