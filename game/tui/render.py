@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from textual.content import Content, Span
 
 from game.engine.model import Marker
-from game.engine.runtime import PilotView, RadioLine
+from game.engine.runtime import Meter, PilotView, RadioLine
 
 VOICES = 6
 STATIC_GLYPHS = "░▒"
@@ -97,9 +97,8 @@ def line_tag(line: RadioLine, voices: Mapping[str, int]) -> Content:
 
 
 def meter(value: int, low: int, high: int, cells: int = 5) -> str:
-    """A value as ▮▮▮▯▯ between `low` and `high`."""
-    span = max(1, high - low)
-    filled = round((min(max(value, low), high) - low) * cells / span)
+    """A value as ▮▮▮▯▯ between `low` and `high` (filled as `Meter.filled` says)."""
+    filled = Meter("", value, low, high).filled(cells)
     return "▮" * filled + "▯" * (cells - filled)
 
 
