@@ -45,6 +45,8 @@ Commands:
   dossier     evidence and deductions
   glossary    people, places and terms; 'glossary WORD' reads one, like
               'glossary Juggernaut'
+  map         the sector map in words: where the squad, the Legion and the
+              objectives stand (north is the top of the map)
   undo        take back the last order
   quit        leave the game (exit works too)
 Saving:
@@ -210,6 +212,7 @@ class LineMode:
             "squad": self.show_squad,
             "dossier": self.show_dossier,
             "glossary": self.show_glossary,
+            "map": self.show_map,
             "undo": self.undo,
             "quicksave": self.quicksave,
             "quickload": self.quickload,
@@ -271,9 +274,10 @@ class LineMode:
         if engine.ending is None:
             self.show_orders()
 
-    def show_arrival(self, said: str) -> None:
+    def show_arrival(self, said: str, moved: str = "") -> None:
         """After an order: the order said back, what it brought, then the next scene under its
-        heading (so no result is read as part of the scene it led to)."""
+        heading (so no result is read as part of the scene it led to), with `moved` (what moved
+        on the map) before its orders."""
         engine = self.engine
         lines = engine.radio()
         brought = len(engine.state.aftermath)
@@ -284,6 +288,8 @@ class LineMode:
         self.say()
         self.say(heading(engine))
         self._say_lines(lines[brought:])
+        if moved:
+            self.say(moved)
         if engine.ending is None:
             self.show_orders()
 
@@ -399,6 +405,35 @@ class LineMode:
         else:
             self.say(f"No entry is called '{shown}'. 'glossary' lists them all.")
 
+    def show_map(self, _argument: str = "") -> None:
+        """`map`: the scene's sector map in words (`game.engine.mapwords`)."""
+        from game.engine.mapwords import describe, size_of
+
+        engine = self.engine
+        scene = engine.scene
+        text = engine.story.maps.get(scene.map) if scene.map else None
+        if text is None:
+            self.say("No tactical feed for this position.")
+            return
+        self.say(f"Map of {scene.map.replace('_', ' ').replace('-', ' ')}.")
+        for sentence in describe(engine.markers(), size_of(text)):
+            self.say(f"  {sentence}")
+
+    def map_moves(self, before: tuple[str, object]) -> str:
+        """What moved on the map since `before` (`_map_moment`) when the game is still on the
+        same map in the same scene (an engagement's rounds): one line, or empty."""
+        from game.engine.mapwords import moves
+
+        scene, markers = before
+        engine = self.engine
+        if engine.scene.id != scene or not engine.scene.map:
+            return ""
+        said = moves(markers, engine.markers())  # type: ignore[arg-type]
+        return "On the map: " + " ".join(said) if said else ""
+
+    def _map_moment(self) -> tuple[str, object]:
+        return self.engine.scene.id, self.engine.markers()
+
     def show_help(self, _argument: str = "") -> None:
         """The commands guide."""
         self.say(HELP)
@@ -505,6 +540,7 @@ class LineMode:
                     return False
                 builtin(argument)
                 return True
+        before = self._map_moment()
         given = self.session.give_text(command)
         if not given.ok:
             meant = closest(word, sorted(self.commands())) if not given.understood else []
@@ -513,7 +549,7 @@ class LineMode:
             else:
                 self.say(given.message)
             return True
-        self.show_arrival(given.say)
+        self.show_arrival(given.say, self.map_moves(before))
         return True
 
     def run(self, lines: TextIO | None = None) -> int:

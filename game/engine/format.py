@@ -15,7 +15,7 @@ MAX_SIGNAL = 4
 
 COMMAND_WORDS = frozenset(
     {
-        *("help", "look", "status", "squad", "dossier", "glossary", "undo", "quit", "exit"),
+        *("help", "look", "status", "squad", "dossier", "glossary", "map", "undo", "quit", "exit"),
         *("save", "load", "saves", "quicksave", "quickload"),
     }
 )

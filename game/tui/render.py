@@ -175,20 +175,25 @@ def map_lines(text: str, markers: Sequence[Marker]) -> list[Content]:
     return lines
 
 
-def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
-    """'S squad   L Legion' for the markers shown (a marker's label replaces its kind's name),
-    two to a line when they fit."""
-    items: list[tuple[str, str, str]] = []
+def legend_items(markers: Sequence[Marker]) -> list[tuple[str, str, str]]:
+    """One (letter, style, what) per kind of marker shown, in the order the kinds first appear:
+    a letter never stands for two kinds, and the markers of one kind share its entry, their
+    labels (or the kind's name) listed once each: `L Legion, far bank`."""
+    names: dict[str, list[str]] = {}
     for marker in markers:
         if marker.kind not in MARKER_GLYPH:
             continue
-        item = (
-            MARKER_GLYPH[marker.kind],
-            f".map--{marker.kind}",
-            marker.label or MARKER_NAME[marker.kind],
-        )
-        if item not in items:
-            items.append(item)
+        name = marker.label or MARKER_NAME[marker.kind]
+        shown = names.setdefault(marker.kind, [])
+        if name not in shown:
+            shown.append(name)
+    return [(MARKER_GLYPH[k], f".map--{k}", ", ".join(v)) for k, v in names.items()]
+
+
+def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
+    """'S squad   L Legion' for the markers shown (`legend_items`), two to a line when they
+    fit, else one."""
+    items = legend_items(markers)
     column = max((len(text) + 2 for _, _, text in items), default=0) + 2
     per_line = 2 if column * 2 <= width else 1
     parts: list[str | tuple[str, str]] = []
@@ -197,6 +202,61 @@ def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
             parts.append("\n" if n % per_line == 0 else " " * (column - len(items[n - 1][2]) - 2))
         parts += [(glyph, style), " ", text]
     return Content.assemble(*parts)
+
+
+def legend_line(markers: Sequence[Marker], width: int = 0) -> Content:
+    """The legend on one line, for a map panel too short for `map_legend` under the map:
+    `S Spearhead · L Legion, far bank · O ford`, or, to fit `width` (0: any), each kind's first
+    name, then its kind's name, then the letters alone. Every letter shown stays listed."""
+    items = legend_items(markers)
+    kinds = {glyph: kind for kind, glyph in MARKER_GLYPH.items()}
+    forms = [
+        (" · ", [text for _, _, text in items]),
+        (" · ", [text.split(", ")[0] for _, _, text in items]),
+        ("·", [text.split(", ")[0] for _, _, text in items]),
+        ("·", [MARKER_NAME[kinds[glyph]] for glyph, _, _ in items]),
+        (" ", ["" for _ in items]),
+    ]
+    for separator, names in forms:
+        parts: list[str | tuple[str, str]] = []
+        for (glyph, style, _), name in zip(items, names, strict=True):
+            if parts:
+                parts.append(separator)
+            parts += [(glyph, style), *((" ", name) if name else ())]
+        line = Content.assemble(*parts)
+        if not width or line.cell_length <= width:
+            break
+    return line
+
+
+def map_window(
+    size: tuple[int, int], markers: Sequence[Marker], view: tuple[int, int]
+) -> tuple[int, int]:
+    """Where a view of `view` (columns, rows) over a map of `size` starts, so that the squad
+    stays in sight, then as many other markers as fit, then the squad as near the middle as
+    can be: a small panel follows the squad round by round instead of showing the map's
+    corner. (0, 0) when the whole map fits."""
+    width, height = size
+    view_w, view_h = max(1, view[0]), max(1, view[1])
+    marks = [(m.column, m.row, m.kind) for m in markers if m.column >= 0 and m.row >= 0]
+    if (width <= view_w and height <= view_h) or not marks:
+        return 0, 0
+    squad = next(((x, y) for x, y, kind in marks if kind == "squad"), marks[0][:2])
+
+    def starts(at: int, extent: int, room: int) -> range:
+        if extent <= room:
+            return range(0, 1)
+        return range(max(0, min(at - room + 1, extent - room)), min(at, extent - room) + 1)
+
+    best: tuple[int, int, int, int] | None = None
+    for y in starts(squad[1], height, view_h):
+        for x in starts(squad[0], width, view_w):
+            seen = sum(1 for mx, my, _ in marks if x <= mx < x + view_w and y <= my < y + view_h)
+            off = abs(squad[0] - (x + view_w // 2)) + abs(squad[1] - (y + view_h // 2))
+            if best is None or (-seen, off) < (-best[0], best[1]):
+                best = (seen, off, x, y)
+    assert best is not None
+    return best[2], best[3]
 
 
 def map_title(name: str | None) -> str:

@@ -173,7 +173,7 @@ class ConsoleScreen(Screen):
         panel = self.query_one("#map", SectorMap)
         text = self.engine.story.maps.get(scene.map) if scene.map else None
         panel.border_title = Content(map_title(scene.map) if text is not None else "SECTOR")
-        panel.show(text, scene.markers if text is not None else ())
+        panel.show(text, self.engine.markers() if text is not None else ())
 
     def show_status(self) -> None:
         engine = self.engine
