@@ -23,7 +23,7 @@ from game.session import Resumed, SaveFailed, Session
 from game.stopping import Stop, signal_name, stop_signals
 
 if TYPE_CHECKING:
-    from game.engine.model import Story
+    from game.engine.model import Chapter, Story
     from game.engine.runtime import Engine, PilotView, RadioLine
     from game.engine.saves import SaveInfo
     from game.glossary import GlossaryEntry
@@ -127,6 +127,13 @@ def format_pilot(pilot: PilotView) -> str:
 def format_fate(pilot: PilotView) -> str:
     """One roll-call row in words: `Ringside, asked, but never gave it: killed in action.`"""
     return f"  {pilot.callsign}, {who_is(pilot, roll_call=True)}: {pilot.fate}."
+
+
+def chapter_card(chapter: Chapter) -> str:
+    """A chapter's title card as one plain line: `Chapter 2 begins: Replacement Cores.`"""
+    if not chapter.title or chapter.title == f"Chapter {chapter.number}":
+        return f"Chapter {chapter.number} begins."
+    return _sentence(f"Chapter {chapter.number} begins: {chapter.title}")
 
 
 def heading(engine: Engine) -> str:
@@ -261,11 +268,22 @@ class LineMode:
 
     # --- the scene ----------------------------------------------------------------------------
 
-    def show_scene(self) -> None:
+    def show_card(self) -> None:
+        """When the scene begins a chapter (`Engine.chapter_opening`): the chapter's title card,
+        one line, then a blank line."""
+        opening = self.engine.chapter_opening()
+        if opening is not None:
+            self.say(chapter_card(opening))
+            self.say()
+
+    def show_scene(self, *, card: bool = False) -> None:
         """Where the game stands and everything heard there: the heading, the last order (if
         one brought the game here) and what it brought, the scene's lines, then the orders.
-        What the start, `look`, a load and an undo show."""
+        What the start, `look`, a load and an undo show; a new game's start (`card`) first
+        shows its chapter's title card (an order into a new chapter does, in `show_arrival`)."""
         engine = self.engine
+        if card:
+            self.show_card()
         self.say(heading(engine))
         last = self.last_order()
         if last:
@@ -286,6 +304,7 @@ class LineMode:
             self.say(f"You: {said}")
         self._say_lines(lines[:brought])
         self.say()
+        self.show_card()
         self.say(heading(engine))
         self._say_lines(lines[brought:])
         if moved:
@@ -555,7 +574,7 @@ class LineMode:
     def run(self, lines: TextIO | None = None) -> int:
         """Play until an ending, `quit`, or end of input. Returns 0."""
         source = lines or sys.stdin
-        self.show_scene()
+        self.show_scene(card=not self.engine.state.log)  # a new game begins its chapter
         if self.engine.ending is not None:
             self.show_ending()
             return 0

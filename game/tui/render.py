@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from textual.content import Content, Span
 
 from game.engine.model import Marker
-from game.engine.runtime import Meter, PilotView, RadioLine
+from game.engine.runtime import Meter, OrderView, PilotView, RadioLine
 
 VOICES = 6
+REGISTERS = 4
 STATIC_GLYPHS = "░▒"
 STATUS_SYMBOL = {"active": "●", "wounded": "✚", "missing": "?", "killed": "✖"}
 STATUS_WORD = {"active": "active", "wounded": "wounded", "missing": "missing", "killed": "KIA"}
@@ -43,14 +44,25 @@ def voice_map(pilot_ids: Iterable[str]) -> dict[str, int]:
     return {pilot: n % VOICES for n, pilot in enumerate(pilot_ids)}
 
 
+def register_map(speaker_ids: Iterable[str]) -> dict[str, int]:
+    """Each declared speaker's register (`.radio--register-N` for the tag, `-N-text` for the
+    words), by declaration order: HQ's voices (the Colonel, the bulletin, notices, the duty
+    officer) each read in their own style. The tag names the speaker; the style only helps
+    (under NO_COLOR the registers differ by bold, italic, underline and dim)."""
+    return {speaker: n % REGISTERS for n, speaker in enumerate(speaker_ids)}
+
+
 def static_run(length: int, start: int = 0) -> str:
     """Static as the radio shows it: a run of ░▒ as long as the words it hides."""
     return "".join(STATIC_GLYPHS[(start + i) % 2] for i in range(length))
 
 
-def line_body(line: RadioLine) -> Content:
-    """The text of a radio line, styled by kind, with static drawn as ░▒ and emphasis kept."""
-    base = _BODY_CLASS.get(line.kind, "")
+def line_body(line: RadioLine, registers: Mapping[str, int] | None = None) -> Content:
+    """The text of a radio line, styled by kind (a declared speaker's by its register, from
+    `register_map`), with static drawn as ░▒ and emphasis kept."""
+    register = registers.get(line.speaker) if registers and line.kind == "hq" else None
+    base = f".radio--register-{register}-text" if register is not None else ""
+    base = base or _BODY_CLASS.get(line.kind, "")
     pieces: list[tuple[str, tuple[str, ...]]] = []
     prefix = _PREFIX.get(line.kind)
     if prefix:
@@ -81,11 +93,17 @@ def layered(pieces: Iterable[tuple[str, tuple[str, ...]]]) -> Content:
     return Content("".join(text), spans)
 
 
-def line_tag(line: RadioLine, voices: Mapping[str, int]) -> Content:
-    """The callsign tag in the speaker's colour (narration and dossier notes have none)."""
+def line_tag(
+    line: RadioLine, voices: Mapping[str, int], registers: Mapping[str, int] | None = None
+) -> Content:
+    """The callsign tag in the speaker's colour (narration and dossier notes have none); a
+    declared speaker's in its register's style (`register_map`)."""
     if not line.tag:
         return Content("")
-    if line.kind == "hq":
+    register = registers.get(line.speaker) if registers and line.kind == "hq" else None
+    if register is not None:
+        style = f".radio--register-{register}"
+    elif line.kind == "hq":
         style = ".radio--hq"
     elif line.kind == "lena":
         style = ".radio--lena"
@@ -262,3 +280,12 @@ def map_window(
 def map_title(name: str | None) -> str:
     """'sector_4' as 'SECTOR 4'."""
     return name.replace("_", " ").replace("-", " ").upper() if name else "SECTOR"
+
+
+def order_pending_hint(number: int, orders: Sequence[OrderView]) -> str:
+    """What an order number pressed while the radio was still arriving says, once the lines
+    are written out: which order pressing it again gives (or that there is none)."""
+    for view in orders:
+        if view.number == number:
+            return f"Every line is in. {number} again gives: {' '.join(view.say.split())}"
+    return f"Every line is in. There is no order {number} here."

@@ -193,8 +193,10 @@ def _game_with_an_unsaved_undo(terminal: Tmux, saves: Path) -> None:
     last save, so a stop signal has something to save."""
     terminal.wait(lambda s: "New game" in s, "the title screen")
     terminal.keys("n")
+    terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+    terminal.keys("Space")
     terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
-    terminal.keys("1")
+    terminal.keys("Enter", "1")  # Enter: every line in, then the order
     terminal.wait(lambda s: "Riverbed (round 1 of 3)" in s, "the next scene")
     deadline = time.monotonic() + 10
     while len(_autosaves(saves)) < 1:
@@ -279,10 +281,12 @@ def test_sigkill_mid_engagement_then_continue_resumes_the_last_round(tmp_path: P
     try:
         terminal.wait(lambda s: "New game" in s, "the title screen")
         terminal.keys("n")
+        terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+        terminal.keys("Space")
         terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
-        terminal.keys("1")
+        terminal.keys("Enter", "1")  # Enter: every line in, then the order
         terminal.wait(lambda s: "Riverbed (round 1 of 3)" in s, "the engagement")
-        terminal.keys("1")
+        terminal.keys("Enter", "1")  # Enter: every line in, then the order
         terminal.wait(lambda s: "Riverbed (round 2 of 3)" in s, "its second round")
         app = int(terminal.show("#{pane_pid}"))
         os.kill(app, signal.SIGKILL)

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from game.tui.screens.confirm import ConfirmScreen
 
-from .helpers import is_screen, make_app, radio, wait_for
+from .helpers import dismiss_card, is_screen, make_app, radio, wait_for
 
 Steps = Callable[[Pilot], Awaitable[None]]
 
@@ -22,7 +22,7 @@ Steps = Callable[[Pilot], Awaitable[None]]
 async def _console(pilot: Pilot) -> None:
     await wait_for(pilot, is_screen(pilot.app, "TitleScreen"), "the title")
     await pilot.press("n")
-    await wait_for(pilot, is_screen(pilot.app, "ConsoleScreen"), "the console")
+    await dismiss_card(pilot)
     await wait_for(pilot, lambda: not radio(pilot.app).busy, "the radio")
 
 

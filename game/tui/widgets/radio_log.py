@@ -64,6 +64,8 @@ class RadioLog(ScrollView, can_focus=False):
         "radio--divider",
         "radio--note",
         *(f"radio--voice-{n}" for n in range(6)),
+        *(f"radio--register-{n}" for n in range(4)),
+        *(f"radio--register-{n}-text" for n in range(4)),
     }
 
     DEFAULT_CSS = """
@@ -116,6 +118,7 @@ class RadioLog(ScrollView, can_focus=False):
         self._anchor: Entry | None = None  # the first line of the passage being written whole
         self._mark_next = False  # the next line written becomes the anchor
         self.last_line: RadioLine | None = None  # the last radio line written or begun
+        self.held = False  # True while something covers the log: the typewriter waits
 
     # --- what the console calls ----------------------------------------------------------------
 
@@ -214,7 +217,15 @@ class RadioLog(ScrollView, can_focus=False):
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=not self._queue)
 
+    def hold(self, held: bool) -> None:
+        """Stop typing while something covers the log (a chapter's title card); resume after."""
+        self.held = held
+        if not held and self._timer is not None and self.busy:
+            self._timer.resume()
+
     def _tick(self) -> None:
+        if self.held:
+            return
         now = time.monotonic()
         if self._typing is None:
             if not self._queue:
