@@ -55,3 +55,60 @@ async def test_a_short_map_panel_follows_the_squad(tmp_path: Path) -> None:
             await wait_for(pilot, lambda s=scene: engine.state.scene == s, scene)
             await pilot.pause()
             assert _drawn_squad(app) == _squad(app)  # in sight, wherever the window starts
+
+
+async def test_scrolling_back_holds_the_view_while_lines_arrive_and_the_end_follows_again(
+    tmp_path: Path,
+) -> None:
+    """PgUp while a scene is being typed out: the lines still arriving do not pull the view back
+    down; back at the bottom (End), the log follows new lines again."""
+    from textual.content import Content
+
+    from .helpers import radio
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        log = radio(app)
+        for n in range(60):
+            log.note(Content(f"filler {n}"))
+        log.set_speed(30.0, 0.0)  # slow enough to scroll back while lines arrive
+        for n in range(4):
+            log.say(Content("KESTREL"), Content(f"Line {n} of the contact report, said slowly."))
+        await wait_for(pilot, lambda: log._typing is not None, "a line being typed")
+        await pilot.press("pageup", "pageup")
+        held = log.scroll_y
+        assert held < log.max_scroll_y
+        written = len(log.entries)
+        await wait_for(pilot, lambda: len(log.entries) > written, "another line")
+        assert log.scroll_y == held
+        await pilot.press("end")
+        await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y, "the end")
+        log.say(Content("UNDERTAKER"), Content("One more line, typed out. " * 2))
+        await wait_for(pilot, lambda: not log.busy, "the line")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+
+
+async def test_scrolling_back_after_a_scene_written_whole_is_not_undone_by_a_resize(
+    tmp_path: Path,
+) -> None:
+    from textual.content import Content
+
+    from .helpers import radio
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        log = radio(app)
+        for n in range(60):
+            log.note(Content(f"filler {n}"))
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.state.scene == "fight", "the fight")
+        await pilot.pause()
+        await pilot.press("home")
+        await wait_for(pilot, lambda: log.scroll_y == 0, "the top")
+        await pilot.resize_terminal(81, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert log.scroll_y == 0
