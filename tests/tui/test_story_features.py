@@ -112,3 +112,80 @@ async def test_scrolling_back_after_a_scene_written_whole_is_not_undone_by_a_res
         await pilot.pause()
         await pilot.pause()
         assert log.scroll_y == 0
+
+
+def _chapters_app(tmp_path: Path, **kwargs):  # noqa: ANN001, ANN202
+    from .helpers import FIXTURES
+
+    return make_app(tmp_path, story_path=FIXTURES / "tui_chapters", **kwargs)
+
+
+async def test_a_chapter_card_covers_the_console_until_a_key_which_gives_no_order(
+    tmp_path: Path,
+) -> None:
+    from .helpers import card_showing, is_screen
+
+    app = _chapters_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: card_showing(app), "chapter 1's card")
+        text = screen_text(app)
+        assert "CHAPTER 1" in text and "Supervise and Log" in text and "ORDERS" not in text
+        await pilot.press("1")  # lets the card go; gives no order
+        await wait_for(pilot, lambda: not card_showing(app), "the card to go")
+        assert app.session.engine.state.log == [] and is_screen(app, "ConsoleScreen")()
+        for _ in range(4):  # the ford's rounds, then the desk: still chapter 1, no card
+            await pilot.press("1")
+            assert not card_showing(app)
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "desk", "the desk")
+        await pilot.press("1")  # home: chapter 2 begins
+        await wait_for(pilot, lambda: card_showing(app), "chapter 2's card")
+        assert "Replacement Cores" in screen_text(app)
+        await pilot.press("ctrl+z")  # the key goes to the card, not to undo
+        await wait_for(pilot, lambda: not card_showing(app), "the card to go")
+        assert app.session.engine.scene.id == "arrivals"
+        await pilot.press("ctrl+z")  # an undo shows no card
+        await wait_for(pilot, lambda: app.session.engine.scene.id == "desk", "the undo")
+        assert not card_showing(app)
+
+
+async def test_fourteen_pilots_fit_at_80x24_and_the_replacement_appears_when_she_joins(
+    tmp_path: Path,
+) -> None:
+    from game.tui.widgets.roster import Roster
+
+    from .helpers import dismiss_card
+
+    app = _chapters_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_game(pilot)
+        roster = app.screen.query_one(Roster)
+        assert "Thimble" not in screen_text(app) and len(roster.pilots) == 13
+        for _ in range(5):
+            await pilot.press("1")
+        await dismiss_card(pilot)  # chapter 2 begins; Thimble has joined
+        await wait_for(pilot, lambda: len(roster.pilots) == 14, "fourteen on the roster")
+        await pilot.pause()
+        text = screen_text(app)
+        callsigns = [p.callsign for p in app.session.story.pilots.values()]
+        assert [c for c in callsigns if c not in text] == []
+        panel = app.screen.query_one("#roster-panel")
+        assert panel.max_scroll_y == 0  # every row in sight, none scrolled away
+
+
+async def test_hqs_voices_each_have_their_own_style_and_a_tag(tmp_path: Path) -> None:
+    from .helpers import radio
+
+    app = _chapters_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_game(pilot)
+        entries = {e.line.speaker: e for e in radio(app).entries if e.line is not None}
+        styles = {}
+        for speaker in ("vasseur", "bulletin", "notice", "duty", "lena"):
+            entry = entries[speaker]
+            assert entry.tag.plain  # a tag names every voice: never colour alone
+            styles[speaker] = (entry.tag.spans[0].style, entry.body.spans[0].style)
+        assert len(set(styles.values())) == 5, styles
+        assert entries["duty"].tag.plain == "DUTY OFFICER"
+        text = screen_text(app)
+        assert "DUTY OFFICER Handler One, the link is yours." in " ".join(text.split())
