@@ -79,6 +79,7 @@ async def test_the_ending_roll_call_reveals_name_by_name_unless_instant(tmp_path
         await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
         await pilot.press("n")
         await dismiss_card(pilot)
+        await wait_for(pilot, lambda: not radio(app).busy, "the scene's lines")
         await pilot.press("3")  # close the link: straight to an ending
         await wait_for(pilot, lambda: app.session.engine.ending is not None, "an ending")
         await wait_for(pilot, lambda: not radio(app).busy, "the last lines")

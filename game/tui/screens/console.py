@@ -164,6 +164,8 @@ class ConsoleScreen(Screen):
             self.card.show(opening)
             self.set_focus(None)
             log.hold(True)
+        else:
+            self.card.dismiss()  # a load from the palette, say, over a card still showing
         log.note(Content.styled(f"── {self.engine.heading()} ──", ".radio--divider"))
         for line in engine.radio():
             log.say(
