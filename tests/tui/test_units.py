@@ -120,6 +120,29 @@ def test_a_legend_gives_each_letter_one_entry() -> None:
 
 
 @given(
+    st.lists(
+        st.builds(
+            Marker,
+            st.integers(0, 30),
+            st.integers(0, 10),
+            st.sampled_from(["squad", "legion", "objective", "hazard", "unknown"]),
+            st.sampled_from(["", "Spearhead", "ford", "the Pen", "Mast 9-East"]),
+        ),
+        max_size=8,
+    )
+)
+def test_no_legend_letter_stands_for_two_kinds(markers) -> None:  # noqa: ANN001
+    items = legend_items(markers)
+    letters = [glyph for glyph, _, _ in items]
+    assert len(letters) == len(set(letters))
+    kinds = {m.kind for m in markers if m.kind != "unknown"}
+    assert len(items) == len(kinds)
+    for glyph, _, text in items:
+        assert legend_line(markers, 1).plain.split().count(glyph) == 1
+        assert text  # every letter says what it stands for in the full legend
+
+
+@given(
     st.tuples(st.integers(1, 60), st.integers(1, 30)),
     st.lists(
         st.builds(
