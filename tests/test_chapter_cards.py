@@ -41,6 +41,15 @@ def test_a_new_game_and_an_order_into_a_new_chapter_show_the_card(tmp_path: Path
         "",
         "Chapter 1, Supervise and Log: Posting.",
     ]
+    # HQ's declared voices are read under their own names; Lena's own lines as "You".
+    for said in (
+        "Bulletin: Citizens of the eighty-five sectors: no losses this week.",
+        "Notice: Assignment: Handler One. Effective at once.",
+        "Vasseur: Major. Sit down.",
+        "Duty officer: Handler One, the link is yours.",
+        "You: Handler One, on the link.",
+    ):
+        assert said in out.getvalue().splitlines()
     for order in ("1", "1", "1", "1"):  # the ford's three rounds, into the desk: chapter 1
         assert not any("begins" in line for line in _typed(mode, out, order))
     crossed = _typed(mode, out, "go home")
