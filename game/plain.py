@@ -23,7 +23,7 @@ from game.session import Resumed, SaveFailed, Session
 from game.stopping import Stop, signal_name, stop_signals
 
 if TYPE_CHECKING:
-    from game.engine.model import Story
+    from game.engine.model import Chapter, Story
     from game.engine.runtime import Engine, PilotView, RadioLine
     from game.engine.saves import SaveInfo
     from game.glossary import GlossaryEntry
@@ -45,6 +45,8 @@ Commands:
   dossier     evidence and deductions
   glossary    people, places and terms; 'glossary WORD' reads one, like
               'glossary Juggernaut'
+  map         the sector map in words: where the squad, the Legion and the
+              objectives stand (north is the top of the map)
   undo        take back the last order
   quit        leave the game (exit works too)
 Saving:
@@ -125,6 +127,13 @@ def format_pilot(pilot: PilotView) -> str:
 def format_fate(pilot: PilotView) -> str:
     """One roll-call row in words: `Ringside, asked, but never gave it: killed in action.`"""
     return f"  {pilot.callsign}, {who_is(pilot, roll_call=True)}: {pilot.fate}."
+
+
+def chapter_card(chapter: Chapter) -> str:
+    """A chapter's title card as one plain line: `Chapter 2 begins: Replacement Cores.`"""
+    if not chapter.title or chapter.title == f"Chapter {chapter.number}":
+        return f"Chapter {chapter.number} begins."
+    return _sentence(f"Chapter {chapter.number} begins: {chapter.title}")
 
 
 def heading(engine: Engine) -> str:
@@ -210,6 +219,7 @@ class LineMode:
             "squad": self.show_squad,
             "dossier": self.show_dossier,
             "glossary": self.show_glossary,
+            "map": self.show_map,
             "undo": self.undo,
             "quicksave": self.quicksave,
             "quickload": self.quickload,
@@ -258,11 +268,22 @@ class LineMode:
 
     # --- the scene ----------------------------------------------------------------------------
 
-    def show_scene(self) -> None:
+    def show_card(self) -> None:
+        """When the scene begins a chapter (`Engine.chapter_opening`): the chapter's title card,
+        one line, then a blank line."""
+        opening = self.engine.chapter_opening()
+        if opening is not None:
+            self.say(chapter_card(opening))
+            self.say()
+
+    def show_scene(self, *, card: bool = False) -> None:
         """Where the game stands and everything heard there: the heading, the last order (if
         one brought the game here) and what it brought, the scene's lines, then the orders.
-        What the start, `look`, a load and an undo show."""
+        What the start, `look`, a load and an undo show; a new game's start (`card`) first
+        shows its chapter's title card (an order into a new chapter does, in `show_arrival`)."""
         engine = self.engine
+        if card:
+            self.show_card()
         self.say(heading(engine))
         last = self.last_order()
         if last:
@@ -271,9 +292,10 @@ class LineMode:
         if engine.ending is None:
             self.show_orders()
 
-    def show_arrival(self, said: str) -> None:
+    def show_arrival(self, said: str, moved: str = "") -> None:
         """After an order: the order said back, what it brought, then the next scene under its
-        heading (so no result is read as part of the scene it led to)."""
+        heading (so no result is read as part of the scene it led to), with `moved` (what moved
+        on the map) before its orders."""
         engine = self.engine
         lines = engine.radio()
         brought = len(engine.state.aftermath)
@@ -282,8 +304,11 @@ class LineMode:
             self.say(f"You: {said}")
         self._say_lines(lines[:brought])
         self.say()
+        self.show_card()
         self.say(heading(engine))
         self._say_lines(lines[brought:])
+        if moved:
+            self.say(moved)
         if engine.ending is None:
             self.show_orders()
 
@@ -399,6 +424,35 @@ class LineMode:
         else:
             self.say(f"No entry is called '{shown}'. 'glossary' lists them all.")
 
+    def show_map(self, _argument: str = "") -> None:
+        """`map`: the scene's sector map in words (`game.engine.mapwords`)."""
+        from game.engine.mapwords import describe, size_of
+
+        engine = self.engine
+        scene = engine.scene
+        text = engine.story.maps.get(scene.map) if scene.map else None
+        if text is None:
+            self.say("No tactical feed for this position.")
+            return
+        self.say(f"Map of {scene.map.replace('_', ' ').replace('-', ' ')}.")
+        for sentence in describe(engine.markers(), size_of(text)):
+            self.say(f"  {sentence}")
+
+    def map_moves(self, before: tuple[str, object]) -> str:
+        """What moved on the map since `before` (`_map_moment`) when the game is still on the
+        same map in the same scene (an engagement's rounds): one line, or empty."""
+        from game.engine.mapwords import moves
+
+        scene, markers = before
+        engine = self.engine
+        if engine.scene.id != scene or not engine.scene.map:
+            return ""
+        said = moves(markers, engine.markers())  # type: ignore[arg-type]
+        return "On the map: " + " ".join(said) if said else ""
+
+    def _map_moment(self) -> tuple[str, object]:
+        return self.engine.scene.id, self.engine.markers()
+
     def show_help(self, _argument: str = "") -> None:
         """The commands guide."""
         self.say(HELP)
@@ -505,6 +559,7 @@ class LineMode:
                     return False
                 builtin(argument)
                 return True
+        before = self._map_moment()
         given = self.session.give_text(command)
         if not given.ok:
             meant = closest(word, sorted(self.commands())) if not given.understood else []
@@ -513,13 +568,13 @@ class LineMode:
             else:
                 self.say(given.message)
             return True
-        self.show_arrival(given.say)
+        self.show_arrival(given.say, self.map_moves(before))
         return True
 
     def run(self, lines: TextIO | None = None) -> int:
         """Play until an ending, `quit`, or end of input. Returns 0."""
         source = lines or sys.stdin
-        self.show_scene()
+        self.show_scene(card=not self.engine.state.log)  # a new game begins its chapter
         if self.engine.ending is not None:
             self.show_ending()
             return 0

@@ -12,10 +12,11 @@ front end or Textual.
 The autosave policy
 -------------------
 - Every order the game carries out is autosaved straight after it: the order that enters a
-  scene, each round of an engagement, and the one that reaches an ending. A new game is
-  autosaved at its first scene in the console; line mode (`new_game(autosave=False)`) writes
-  nothing before the first order. So a game killed at any moment, even by SIGKILL, resumes where
-  its last order left it.
+  scene, each round of an engagement, and the one that reaches an ending. A new game writes
+  nothing before its first order, in the console and in line mode alike
+  (`new_game(autosave=False)`): a game no order has touched is what any new game gives, and
+  saving it would push an older game out of the ring. So a game killed at any moment, even by
+  SIGKILL, resumes where its last order left it (or, before any order, is a new game again).
 - Autosaves fill the ring `auto-1` to `auto-10`, each over the oldest. When the game stands in
   the same machine state (the scene, and the round inside an engagement) as this game's
   previous autosave, the new autosave is written over that one (`SaveStore.autosave` with
@@ -198,7 +199,7 @@ class Session:
     def new_game(self, *, autosave: bool = True) -> Engine:
         """Start a new game (at `warp`, with `sets`, when given) and autosave its first scene.
 
-        With `autosave=False` (line mode) nothing is written until the first order is given,
+        With `autosave=False` (both front ends) nothing is written until the first order is given,
         and leaving before it writes nothing either: a game no order has touched is what any
         new game gives, and saving it would push an older game out of the autosave ring and
         become what Continue resumes."""

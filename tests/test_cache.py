@@ -121,4 +121,4 @@ def test_play_uses_the_cache_unless_told_not_to(mini_copy: Path, tmp_path: Path)
     assert not (tmp_path / "c").exists()
     out = subprocess.run(args, input="", capture_output=True, text=True, env=env, check=True)
     assert len(_files(tmp_path / "c")) == 1
-    assert out.stdout.startswith("Chapter 1, ")
+    assert out.stdout.startswith("Chapter 1 begins: ")

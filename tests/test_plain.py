@@ -24,7 +24,12 @@ def test_plays_to_an_ending_with_the_documented_shape() -> None:
     result = run("play", "--plain", "--seed", "7", str(MINI), stdin="2\n1\n1\n1\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Chapter 1, Test Chapter: First Contact."
+    # A new game opens with its chapter's title card, one plain line.
+    assert lines[:3] == [
+        "Chapter 1 begins: Test Chapter.",
+        "",
+        "Chapter 1, Test Chapter: First Contact.",
+    ]
     assert "HQ: Units deployed, Handler One." in lines
     assert "Wind on the link." in lines  # narration is unprefixed
     assert "Undertaker: Handler One. We [static] you." in lines  # callsigns as written
@@ -114,7 +119,9 @@ def test_warp_and_set_for_authors() -> None:
     result = run(
         "play", "--plain", "--seed", "1", "--warp", "fight", "--set", "trust=9", str(MINI), stdin=""
     )
-    assert result.stdout.startswith("Chapter 1, Test Chapter: Riverbed (round 1 of 3).\n")
+    assert result.stdout.startswith(
+        "Chapter 1 begins: Test Chapter.\n\nChapter 1, Test Chapter: Riverbed (round 1 of 3).\n"
+    )
     bad = run("play", "--plain", "--set", "trust=high", str(MINI))
     assert (
         bad.returncode == 2
@@ -232,7 +239,8 @@ def test_continue_resumes_the_game_played_last(tmp_path: Path) -> None:
     fresh = run("play", "--plain", "--continue", "--save-dir", str(empty), str(MINI), stdin="")
     assert fresh.returncode == 0
     assert fresh.stdout.startswith(
-        "No game to continue; a new game begins.\nChapter 1, Test Chapter: First Contact.\n"
+        "No game to continue; a new game begins.\nChapter 1 begins: Test Chapter.\n\n"
+        "Chapter 1, Test Chapter: First Contact.\n"
     )
     assert not empty.exists() or list(empty.iterdir()) == []
     clash = run("play", "--plain", "--continue", "--seed", "3", str(MINI))

@@ -42,7 +42,7 @@ INT_RANGE_TEXT = "between -9223372036854775808 and 9223372036854775807"
 
 COMMAND_WORDS = frozenset(
     {
-        *("help", "look", "status", "squad", "dossier", "glossary", "undo", "quit", "exit"),
+        *("help", "look", "status", "squad", "dossier", "glossary", "map", "undo", "quit", "exit"),
         *("save", "load", "saves", "quicksave", "quickload"),
     }
 )

@@ -147,6 +147,18 @@ class Meter:
     low: int
     high: int
 
+    def filled(self, cells: int) -> int:
+        """How many of `cells` (two or more) a bar of this meter fills: none only at its lowest value, all
+        only at its highest, and in between its share rounded half up (never to either end).
+        So a bar never reads as empty or full while the number says otherwise."""
+        value = min(max(self.value, self.low), self.high)
+        if value <= self.low:
+            return 0
+        if value >= self.high:
+            return cells
+        share = (value - self.low) * cells / (self.high - self.low)
+        return min(max(int(share + 0.5), 1), cells - 1)
+
 
 METERS = ("trust", "standing")
 

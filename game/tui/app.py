@@ -267,9 +267,10 @@ class HandlerApp(App[int]):
 
     @on(messages.NewGame)
     def new_game(self) -> None:
-        """Start a new game (at --warp, with --set presets, when given)."""
+        """Start a new game (at --warp, with --set presets, when given); like line mode, it is
+        first autosaved at its first order (see game/session.py)."""
         self.to_title()
-        self.session.new_game()
+        self.session.new_game(autosave=False)
         self.open_console(None)
 
     def open_console(self, note: str | None) -> None:

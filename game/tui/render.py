@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from textual.content import Content, Span
 
 from game.engine.model import Marker
-from game.engine.runtime import PilotView, RadioLine
+from game.engine.runtime import Meter, OrderView, PilotView, RadioLine
 
 VOICES = 6
+REGISTERS = 4
 STATIC_GLYPHS = "░▒"
 STATUS_SYMBOL = {"active": "●", "wounded": "✚", "missing": "?", "killed": "✖"}
 STATUS_WORD = {"active": "active", "wounded": "wounded", "missing": "missing", "killed": "KIA"}
@@ -43,14 +44,25 @@ def voice_map(pilot_ids: Iterable[str]) -> dict[str, int]:
     return {pilot: n % VOICES for n, pilot in enumerate(pilot_ids)}
 
 
+def register_map(speaker_ids: Iterable[str]) -> dict[str, int]:
+    """Each declared speaker's register (`.radio--register-N` for the tag, `-N-text` for the
+    words), by declaration order: HQ's voices (the Colonel, the bulletin, notices, the duty
+    officer) each read in their own style. The tag names the speaker; the style only helps
+    (under NO_COLOR the registers differ by bold, italic, underline and dim)."""
+    return {speaker: n % REGISTERS for n, speaker in enumerate(speaker_ids)}
+
+
 def static_run(length: int, start: int = 0) -> str:
     """Static as the radio shows it: a run of ░▒ as long as the words it hides."""
     return "".join(STATIC_GLYPHS[(start + i) % 2] for i in range(length))
 
 
-def line_body(line: RadioLine) -> Content:
-    """The text of a radio line, styled by kind, with static drawn as ░▒ and emphasis kept."""
-    base = _BODY_CLASS.get(line.kind, "")
+def line_body(line: RadioLine, registers: Mapping[str, int] | None = None) -> Content:
+    """The text of a radio line, styled by kind (a declared speaker's by its register, from
+    `register_map`), with static drawn as ░▒ and emphasis kept."""
+    register = registers.get(line.speaker) if registers and line.kind == "hq" else None
+    base = f".radio--register-{register}-text" if register is not None else ""
+    base = base or _BODY_CLASS.get(line.kind, "")
     pieces: list[tuple[str, tuple[str, ...]]] = []
     prefix = _PREFIX.get(line.kind)
     if prefix:
@@ -81,11 +93,17 @@ def layered(pieces: Iterable[tuple[str, tuple[str, ...]]]) -> Content:
     return Content("".join(text), spans)
 
 
-def line_tag(line: RadioLine, voices: Mapping[str, int]) -> Content:
-    """The callsign tag in the speaker's colour (narration and dossier notes have none)."""
+def line_tag(
+    line: RadioLine, voices: Mapping[str, int], registers: Mapping[str, int] | None = None
+) -> Content:
+    """The callsign tag in the speaker's colour (narration and dossier notes have none); a
+    declared speaker's in its register's style (`register_map`)."""
     if not line.tag:
         return Content("")
-    if line.kind == "hq":
+    register = registers.get(line.speaker) if registers and line.kind == "hq" else None
+    if register is not None:
+        style = f".radio--register-{register}"
+    elif line.kind == "hq":
         style = ".radio--hq"
     elif line.kind == "lena":
         style = ".radio--lena"
@@ -97,9 +115,8 @@ def line_tag(line: RadioLine, voices: Mapping[str, int]) -> Content:
 
 
 def meter(value: int, low: int, high: int, cells: int = 5) -> str:
-    """A value as ▮▮▮▯▯ between `low` and `high`."""
-    span = max(1, high - low)
-    filled = round((min(max(value, low), high) - low) * cells / span)
+    """A value as ▮▮▮▯▯ between `low` and `high` (filled as `Meter.filled` says)."""
+    filled = Meter("", value, low, high).filled(cells)
     return "▮" * filled + "▯" * (cells - filled)
 
 
@@ -176,20 +193,25 @@ def map_lines(text: str, markers: Sequence[Marker]) -> list[Content]:
     return lines
 
 
-def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
-    """'S squad   L Legion' for the markers shown (a marker's label replaces its kind's name),
-    two to a line when they fit."""
-    items: list[tuple[str, str, str]] = []
+def legend_items(markers: Sequence[Marker]) -> list[tuple[str, str, str]]:
+    """One (letter, style, what) per kind of marker shown, in the order the kinds first appear:
+    a letter never stands for two kinds, and the markers of one kind share its entry, their
+    labels (or the kind's name) listed once each: `L Legion, far bank`."""
+    names: dict[str, list[str]] = {}
     for marker in markers:
         if marker.kind not in MARKER_GLYPH:
             continue
-        item = (
-            MARKER_GLYPH[marker.kind],
-            f".map--{marker.kind}",
-            marker.label or MARKER_NAME[marker.kind],
-        )
-        if item not in items:
-            items.append(item)
+        name = marker.label or MARKER_NAME[marker.kind]
+        shown = names.setdefault(marker.kind, [])
+        if name not in shown:
+            shown.append(name)
+    return [(MARKER_GLYPH[k], f".map--{k}", ", ".join(v)) for k, v in names.items()]
+
+
+def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
+    """'S squad   L Legion' for the markers shown (`legend_items`), two to a line when they
+    fit, else one."""
+    items = legend_items(markers)
     column = max((len(text) + 2 for _, _, text in items), default=0) + 2
     per_line = 2 if column * 2 <= width else 1
     parts: list[str | tuple[str, str]] = []
@@ -200,6 +222,70 @@ def map_legend(markers: Sequence[Marker], width: int = 28) -> Content:
     return Content.assemble(*parts)
 
 
+def legend_line(markers: Sequence[Marker], width: int = 0) -> Content:
+    """The legend on one line, for a map panel too short for `map_legend` under the map:
+    `S Spearhead · L Legion, far bank · O ford`, or, to fit `width` (0: any), each kind's first
+    name, then its kind's name, then the letters alone. Every letter shown stays listed."""
+    items = legend_items(markers)
+    kinds = {glyph: kind for kind, glyph in MARKER_GLYPH.items()}
+    forms = [
+        (" · ", [text for _, _, text in items]),
+        (" · ", [text.split(", ")[0] for _, _, text in items]),
+        ("·", [text.split(", ")[0] for _, _, text in items]),
+        ("·", [MARKER_NAME[kinds[glyph]] for glyph, _, _ in items]),
+        (" ", ["" for _ in items]),
+    ]
+    for separator, names in forms:
+        parts: list[str | tuple[str, str]] = []
+        for (glyph, style, _), name in zip(items, names, strict=True):
+            if parts:
+                parts.append(separator)
+            parts += [(glyph, style), *((" ", name) if name else ())]
+        line = Content.assemble(*parts)
+        if not width or line.cell_length <= width:
+            break
+    return line
+
+
+def map_window(
+    size: tuple[int, int], markers: Sequence[Marker], view: tuple[int, int]
+) -> tuple[int, int]:
+    """Where a view of `view` (columns, rows) over a map of `size` starts, so that the squad
+    stays in sight, then as many other markers as fit, then the squad as near the middle as
+    can be: a small panel follows the squad round by round instead of showing the map's
+    corner. (0, 0) when the whole map fits."""
+    width, height = size
+    view_w, view_h = max(1, view[0]), max(1, view[1])
+    marks = [(m.column, m.row, m.kind) for m in markers if m.column >= 0 and m.row >= 0]
+    if (width <= view_w and height <= view_h) or not marks:
+        return 0, 0
+    squad = next(((x, y) for x, y, kind in marks if kind == "squad"), marks[0][:2])
+
+    def starts(at: int, extent: int, room: int) -> range:
+        if extent <= room:
+            return range(0, 1)
+        return range(max(0, min(at - room + 1, extent - room)), min(at, extent - room) + 1)
+
+    best: tuple[int, int, int, int] | None = None
+    for y in starts(squad[1], height, view_h):
+        for x in starts(squad[0], width, view_w):
+            seen = sum(1 for mx, my, _ in marks if x <= mx < x + view_w and y <= my < y + view_h)
+            off = abs(squad[0] - (x + view_w // 2)) + abs(squad[1] - (y + view_h // 2))
+            if best is None or (-seen, off) < (-best[0], best[1]):
+                best = (seen, off, x, y)
+    assert best is not None
+    return best[2], best[3]
+
+
 def map_title(name: str | None) -> str:
     """'sector_4' as 'SECTOR 4'."""
     return name.replace("_", " ").replace("-", " ").upper() if name else "SECTOR"
+
+
+def order_pending_hint(number: int, orders: Sequence[OrderView]) -> str:
+    """What an order number pressed while the radio was still arriving says, once the lines
+    are written out: which order pressing it again gives (or that there is none)."""
+    for view in orders:
+        if view.number == number:
+            return f"Every line is in. {number} again gives: {' '.join(view.say.split())}"
+    return f"Every line is in. There is no order {number} here."

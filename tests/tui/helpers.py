@@ -92,11 +92,27 @@ def is_screen(app: HandlerApp, name: str) -> Callable[[], bool]:
 
 
 async def start_game(pilot: Pilot) -> None:
-    """From the title: press n and wait for the console with the radio quiet."""
+    """From the title: press n, wait for the console, let the chapter's title card go, and wait
+    for the radio to be quiet."""
     await wait_for(pilot, is_screen(pilot.app, "TitleScreen"), "the title")
     await pilot.press("n")
-    await wait_for(pilot, is_screen(pilot.app, "ConsoleScreen"), "the console")
+    await dismiss_card(pilot)
     await wait_for(pilot, lambda: not radio(pilot.app).busy, "the radio to finish")
+
+
+def card_showing(app: HandlerApp) -> bool:
+    """Whether a chapter's title card covers the console."""
+    console = app.console_screen
+    return console is not None and console.card.showing
+
+
+async def dismiss_card(pilot: Pilot) -> None:
+    """Wait for the console and its chapter title card (a new game opens chapter 1), then press
+    space to let the card go."""
+    await wait_for(pilot, is_screen(pilot.app, "ConsoleScreen"), "the console")
+    await wait_for(pilot, lambda: card_showing(pilot.app), "the chapter's title card")
+    await pilot.press("space")
+    await wait_for(pilot, lambda: not card_showing(pilot.app), "the card to go")
 
 
 def radio(app: HandlerApp):  # noqa: ANN201

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from game.tui.widgets.orders import CommandInput, OrderItem
 
-from .helpers import is_screen, make_app, radio, radio_text, screen_text, start_game, wait_for
+from .helpers import (
+    dismiss_card,
+    is_screen,
+    make_app,
+    radio,
+    radio_text,
+    screen_text,
+    start_game,
+    wait_for,
+)
 
 
 async def test_new_game_shows_radio_roster_map_and_status(tmp_path: Path) -> None:
@@ -121,7 +130,7 @@ async def test_typewriter_lines_arrive_one_at_a_time_and_a_key_completes_them(
     app = make_app(tmp_path, speed="slow")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         log = radio(app)
         await wait_for(pilot, lambda: log._typing is not None, "a line to start")
         assert log.busy and len(log._queue) >= 2
@@ -134,12 +143,25 @@ async def test_typewriter_lines_arrive_one_at_a_time_and_a_key_completes_them(
         assert "Wind on the link." in radio_text(app)
 
 
-async def test_giving_an_order_while_lines_arrive_writes_them_first(tmp_path: Path) -> None:
+async def test_an_order_number_pressed_while_lines_arrive_shows_them_then_gives_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: a number pressed before the scene has finished arriving is neither lost nor an
+    order given blind: it writes every line out and says what pressing it again gives."""
     app = make_app(tmp_path, speed="slow")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
+        log = radio(app)
+        await wait_for(pilot, lambda: log._typing is not None, "a line to start")
         await pilot.press("1")
+        assert not log.busy and app.session.engine.state.log == []
+        assert "We hear you." in radio_text(app) and "▸" not in radio_text(app)
+        await wait_for(
+            pilot, lambda: "1 again gives: Report status." in screen_text(app), "the hint"
+        )
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.session.engine.state.scene == "fight", "the order")
         text = radio_text(app)
         assert text.index("We hear you.") < text.index("▸ Report status.")
 

@@ -25,6 +25,7 @@ from .helpers import (
     TMUX,
     TUI_STORY,
     Tmux,
+    dismiss_card,
     game_command,
     is_screen,
     make_app,
@@ -132,6 +133,8 @@ def test_no_color_in_a_real_terminal_sends_no_colour_code(tmp_path: Path) -> Non
         resume = next(line for line in title.splitlines() if "Continue" in line)
         assert re.search(r"\x1b\[[0-9;]*2[;m][^\x1b]*Continue", resume), resume
         terminal.keys("n")
+        terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+        terminal.keys("Space")
         terminal.wait(lambda s: "ORDERS" in s and "Report status." in s, "the console")
         console = terminal.run("capture-pane", "-p", "-e", "-t", terminal.session)
         assert colour_codes(console) == []
@@ -152,7 +155,7 @@ async def test_textual_animations_none_turns_motion_off_whatever_the_settings_sa
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.animation_level == "none" and not app.cursor_blink
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         assert not radio(app).busy and radio(app).instant  # no typewriter
         # Changing a setting (the theme, here) never turns Textual's animations back on.
         app.post_message(SettingsChanged(app.settings.with_changes(theme="handler-high-contrast")))

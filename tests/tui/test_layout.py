@@ -18,7 +18,7 @@ from game.tui.app import HandlerApp
 from game.tui.config import Settings
 from game.tui.widgets.orders import CommandInput, OrdersPanel
 
-from .helpers import is_screen, make_app, radio, screen_text, start_game, wait_for
+from .helpers import dismiss_card, make_app, radio, screen_text, start_game, wait_for
 
 
 def visible_rows(app: HandlerApp) -> list[str]:
@@ -78,7 +78,7 @@ async def test_many_orders_scroll_and_the_command_line_stays_reachable(tmp_path:
         cursor_blink=False,
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         panel = app.screen.query_one(OrdersPanel)
         assert len(session.engine.orders()) == 14
         await wait_for(pilot, lambda: panel.border_subtitle == OrdersPanel.MORE, "'more below'")

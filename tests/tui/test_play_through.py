@@ -7,7 +7,7 @@ from pathlib import Path
 from game.tui.screens.ending import BLANK
 from game.tui.widgets.orders import OrderItem
 
-from .helpers import is_screen, make_app, radio, screen_text, wait_for
+from .helpers import card_showing, dismiss_card, is_screen, make_app, radio, screen_text, wait_for
 
 
 async def test_keyboard_alone_reaches_the_ending_and_the_roll_call(tmp_path: Path) -> None:
@@ -15,7 +15,7 @@ async def test_keyboard_alone_reaches_the_ending_and_the_roll_call(tmp_path: Pat
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         await pilot.press("2")  # ask his name: the roll call will know it
         for _ in range(3):  # three rounds, following Undertaker
             await wait_for(pilot, lambda: app.session.engine.round is not None, "a round")
@@ -44,6 +44,9 @@ async def test_mouse_alone_reaches_the_ending_and_returns_to_the_title(tmp_path:
         await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
         await pilot.click("#menu", offset=(3, 1))  # the first option: New game
         await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await wait_for(pilot, lambda: card_showing(app), "the chapter's title card")
+        await pilot.click("#chapter-card")  # a click lets it go, as a key does
+        await wait_for(pilot, lambda: not card_showing(app), "the card to go")
 
         def order(number: int) -> OrderItem:
             return next(
@@ -75,7 +78,8 @@ async def test_the_ending_roll_call_reveals_name_by_name_unless_instant(tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
+        await wait_for(pilot, lambda: not radio(app).busy, "the scene's lines")
         await pilot.press("3")  # close the link: straight to an ending
         await wait_for(pilot, lambda: app.session.engine.ending is not None, "an ending")
         await wait_for(pilot, lambda: not radio(app).busy, "the last lines")

@@ -42,11 +42,15 @@ async def test_f5_writes_a_quicksave_and_f9_brings_it_back(tmp_path: Path) -> No
         assert not app.session.engine.knows("shin")
 
 
-async def test_autosave_at_each_scene(tmp_path: Path) -> None:
+async def test_autosave_at_each_order_and_none_before_the_first(tmp_path: Path) -> None:
+    """A new game writes nothing until its first order (issue 16: starting the console must
+    not push an older game out of the ring); then every order is autosaved."""
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_game(pilot)
         saves = tmp_path / "saves"
+        assert list(saves.glob("auto-*.json")) == []
+        await pilot.press("1")
         await wait_for(pilot, lambda: len(list(saves.glob("auto-*.json"))) == 1, "autosave")
         await pilot.press("1")
         await wait_for(pilot, lambda: len(list(saves.glob("auto-*.json"))) == 2, "autosave 2")
@@ -205,18 +209,18 @@ async def test_the_console_autosaves_by_the_session_policy(tmp_path: Path) -> No
         await wait_for(pilot, lambda: (tmp_path / "saves" / "quick.json").exists(), "quick")
         await pilot.press("1")
         await wait_for(pilot, lambda: engine.state.scene == "fight#2", "round 2")
-        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight"]
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: engine.state.scene == "fight", "the undo")
         await pilot.press("1")
         await wait_for(pilot, lambda: engine.state.scene == "fight#2", "round 2 again")
-        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight"]
         await pilot.press("f9")
         await wait_for(pilot, lambda: "— quickloaded —" in radio_text(app), "the quickload")
         assert app.session.engine.state.scene == "fight"
         await pilot.press("1")
         await wait_for(pilot, lambda: app.session.engine.state.scene == "fight#2", "round 2")
-        assert _autosaved_states(tmp_path) == ["fight#2", "fight", "first_contact"]
+        assert _autosaved_states(tmp_path) == ["fight#2", "fight"]
 
 
 def _resign(path: Path, change) -> None:  # noqa: ANN001

@@ -9,7 +9,7 @@ import pytest
 
 from game.tui.config import load_settings
 
-from .helpers import is_screen, make_app, screen_text, start_game, wait_for
+from .helpers import dismiss_card, is_screen, make_app, screen_text, start_game, wait_for
 
 
 async def test_title_shows_the_art_and_menu(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ async def test_help_says_what_trust_standing_and_signal_mean(tmp_path: Path) -> 
 
 
 def test_the_shipped_glossary_explains_the_meters() -> None:
-    from game.tui.screens.glossary import load_glossary
+    from game.glossary import load_glossary
 
     entries, problem = load_glossary()
     assert not problem
@@ -273,7 +273,7 @@ async def test_settings_in_game_make_the_radio_instant(tmp_path: Path) -> None:
     app = make_app(tmp_path, speed="slow")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         log = app.console_screen.log_widget
         assert log.busy
         app.action_settings()
@@ -385,7 +385,7 @@ async def test_continue_means_the_game_last_played_even_after_a_quickload_and_an
         assert is_screen(app, "TitleScreen")()
         # A new game is the game last played: Continue resumes it.
         await pilot.press("n")
-        await wait_for(pilot, is_screen(app, "ConsoleScreen"), "the console")
+        await dismiss_card(pilot)
         await pilot.press("2")
         await wait_for(pilot, lambda: app.session.engine.scene.id == "fight", "the fight")
         app.to_title()

@@ -104,7 +104,7 @@ async def _undo_an_autosaved_order(pilot: Any, saves: Path) -> None:
     app = pilot.app
     await start_game(pilot)
     await pilot.press("1")
-    await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
+    await wait_for(pilot, lambda: len(_autosaves(saves)) == 1, "the scene's autosave")
     assert _newest_log(saves) != []
     await pilot.press("ctrl+z")
     await wait_for(pilot, lambda: len(app.session.engine.state.log) == 0, "the undo")
@@ -119,9 +119,9 @@ async def test_a_stop_signal_autosaves_an_unsaved_game_and_exits_143(tmp_path: P
         await _undo_an_autosaved_order(pilot, saves)
         app.stop_for_signal(signal.SIGTERM)
     assert app.return_code == 128 + signal.SIGTERM
-    assert app.stopped is not None and app.stopped.slot == "auto-3"
+    assert app.stopped is not None and app.stopped.slot == "auto-2"
     assert _newest_log(saves) == []
-    assert len(_autosaves(saves)) == 3
+    assert len(_autosaves(saves)) == 2
 
 
 @pytest.mark.parametrize("leave", ["ctrl+q", "pause menu quit", "pause menu title"])
@@ -143,7 +143,7 @@ async def test_leaving_after_an_undo_autosaves_the_game_as_left(tmp_path: Path, 
         await pilot.pause()
     if leave != "pause menu title":
         assert app.return_code == 0
-    assert len(_autosaves(saves)) == 3
+    assert len(_autosaves(saves)) == 2
     assert _newest_log(saves) == []
 
 
@@ -153,12 +153,12 @@ async def test_a_stop_signal_with_nothing_unsaved_writes_no_save(tmp_path: Path)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_game(pilot)
         await pilot.press("1")
-        await wait_for(pilot, lambda: len(_autosaves(saves)) == 2, "the scene's autosave")
+        await wait_for(pilot, lambda: len(_autosaves(saves)) == 1, "the scene's autosave")
         assert not app.session.unsaved
         app.stop_for_signal(signal.SIGHUP)
     assert app.return_code == 128 + signal.SIGHUP
     assert app.stopped is not None and app.stopped.slot is None
-    assert len(_autosaves(saves)) == 2
+    assert len(_autosaves(saves)) == 1
 
 
 # --- stop signals, in a real terminal -------------------------------------------------------
@@ -193,11 +193,13 @@ def _game_with_an_unsaved_undo(terminal: Tmux, saves: Path) -> None:
     last save, so a stop signal has something to save."""
     terminal.wait(lambda s: "New game" in s, "the title screen")
     terminal.keys("n")
+    terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+    terminal.keys("Space")
     terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
-    terminal.keys("1")
+    terminal.keys("Enter", "1")  # Enter: every line in, then the order
     terminal.wait(lambda s: "Riverbed (round 1 of 3)" in s, "the next scene")
     deadline = time.monotonic() + 10
-    while len(_autosaves(saves)) < 2:
+    while len(_autosaves(saves)) < 1:
         assert time.monotonic() < deadline, f"no scene autosave in {saves}"
         time.sleep(0.1)
     terminal.keys("C-z")
@@ -232,14 +234,14 @@ def test_sigterm_in_a_real_terminal_autosaves_and_restores_the_terminal(tmp_path
             lambda s: re.search(r"exit status \d+\n-?icanon -?echo", s), "the app to exit"
         )
         assert "exit status 143" in screen
-        assert "handler-one: stopped by SIGTERM; the game was autosaved as 'auto-3'." in screen
+        assert "handler-one: stopped by SIGTERM; the game was autosaved as 'auto-2'." in screen
         assert "icanon echo" in screen  # the terminal's modes are back: not raw
         assert terminal.show("#{alternate_on}") == "0"  # the alternate screen is left
         assert terminal.show("#{cursor_flag}") == "1"  # the cursor is visible
         assert "RADIO" not in screen and "SQUADRON" not in screen and "Traceback" not in screen
         terminal.wait(lambda s: s.rstrip().splitlines()[-1] == "shell$", "the shell's prompt")
         assert _newest_log(saves) == []  # the game as it was: the order taken back
-        assert len(_autosaves(saves)) == 3
+        assert len(_autosaves(saves)) == 2
     finally:
         terminal.close()
 
@@ -262,7 +264,7 @@ def test_closing_the_terminal_autosaves_and_the_app_exits(tmp_path: Path) -> Non
     while _alive(app):
         assert time.monotonic() < deadline, "the app is still running after its terminal closed"
         time.sleep(0.1)
-    assert len(_autosaves(saves)) == 3
+    assert len(_autosaves(saves)) == 2
     assert _newest_log(saves) == []
 
 
@@ -279,10 +281,12 @@ def test_sigkill_mid_engagement_then_continue_resumes_the_last_round(tmp_path: P
     try:
         terminal.wait(lambda s: "New game" in s, "the title screen")
         terminal.keys("n")
+        terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+        terminal.keys("Space")
         terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
-        terminal.keys("1")
+        terminal.keys("Enter", "1")  # Enter: every line in, then the order
         terminal.wait(lambda s: "Riverbed (round 1 of 3)" in s, "the engagement")
-        terminal.keys("1")
+        terminal.keys("Enter", "1")  # Enter: every line in, then the order
         terminal.wait(lambda s: "Riverbed (round 2 of 3)" in s, "its second round")
         app = int(terminal.show("#{pane_pid}"))
         os.kill(app, signal.SIGKILL)
@@ -299,7 +303,7 @@ def test_sigkill_mid_engagement_then_continue_resumes_the_last_round(tmp_path: P
         assert "Riverbed (round 2 of 3)" in screen
         terminal.keys("c")
         terminal.wait(
-            lambda s: "loaded 'auto-3'" in s and "Follow Undertaker." in s, "the round loaded"
+            lambda s: "loaded 'auto-2'" in s and "Follow Undertaker." in s, "the round loaded"
         )
         assert "Riverbed (round 2 of 3)" in terminal.screen()
     finally:

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from game.tui.screens.confirm import ConfirmScreen
 
-from .helpers import is_screen, make_app, radio, wait_for
+from .helpers import dismiss_card, is_screen, make_app, radio, wait_for
 
 Steps = Callable[[Pilot], Awaitable[None]]
 
@@ -22,7 +22,7 @@ Steps = Callable[[Pilot], Awaitable[None]]
 async def _console(pilot: Pilot) -> None:
     await wait_for(pilot, is_screen(pilot.app, "TitleScreen"), "the title")
     await pilot.press("n")
-    await wait_for(pilot, is_screen(pilot.app, "ConsoleScreen"), "the console")
+    await dismiss_card(pilot)
     await wait_for(pilot, lambda: not radio(pilot.app).busy, "the radio")
 
 
@@ -140,7 +140,16 @@ def test_help(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
 
 
 def test_glossary(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
-    assert _snap(snap_compare, tmp_path, _then("g", screen="GlossaryScreen"))
+    async def steps(pilot: Pilot) -> None:
+        await _then("g", screen="GlossaryScreen")(pilot)
+        # The filter takes the focus (and draws its cursor) a moment after the screen opens:
+        # under load the snapshot was taken before it.
+        await wait_for(
+            pilot, lambda: getattr(pilot.app.focused, "id", None) == "glossary-filter", "focus"
+        )
+        await pilot.pause()
+
+    assert _snap(snap_compare, tmp_path, steps)
 
 
 def test_pause_menu(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
@@ -161,3 +170,38 @@ def test_ending(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
 def test_high_contrast_console(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
     app = make_app(tmp_path, saves="fixed", theme="handler-high-contrast")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_console)
+
+
+def _chapters_snap(snap_compare, tmp_path: Path, steps: Steps, size=(80, 24)) -> bool:  # noqa: ANN001
+    from .helpers import FIXTURES
+
+    app = make_app(tmp_path, saves="fixed", story_path=FIXTURES / "tui_chapters")
+    return snap_compare(app, terminal_size=size, run_before=steps)
+
+
+def test_chapter_card(snap_compare, tmp_path: Path) -> None:  # noqa: ANN001
+    from .helpers import card_showing
+
+    async def steps(pilot: Pilot) -> None:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: card_showing(pilot.app), "the card")
+        await pilot.pause()
+
+    assert _chapters_snap(snap_compare, tmp_path, steps)
+
+
+def test_hq_voices_and_a_map_that_moved_with_fourteen_pilots_declared(
+    snap_compare,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    """HQ's four declared voices and Lena's line in their styles, then the ford's second round:
+    the squad moved west on the map (80x30: thirteen pilots on the roster, one in reserve)."""
+
+    async def steps(pilot: Pilot) -> None:
+        await _console(pilot)
+        await pilot.press("1", "1")
+        await wait_for(pilot, lambda: pilot.app.session.engine.state.scene == "ford#2", "round 2")
+        await wait_for(pilot, lambda: not radio(pilot.app).busy, "the radio")
+        await pilot.pause()
+
+    assert _chapters_snap(snap_compare, tmp_path, steps, size=(80, 30))

@@ -28,6 +28,8 @@ def test_play_in_a_real_terminal(tmp_path: Path) -> None:
         )
         terminal.wait(lambda s: "New game" in s and "▄▀▀▄" in s, "the title screen")
         terminal.keys("n")
+        terminal.wait(lambda s: "CHAPTER 1" in s, "the chapter's title card")
+        terminal.keys("Space")
         screen = terminal.wait(
             lambda s: "Units deployed, Handler One." in s and "Undertaker" in s,
             "radio lines and the roster",
@@ -35,7 +37,7 @@ def test_play_in_a_real_terminal(tmp_path: Path) -> None:
         )
         assert "SQUADRON" in screen and "ORDERS" in screen
         terminal.wait(lambda s: "1 Report status." in s.replace("  ", " "), "the orders")
-        terminal.keys("1")
+        terminal.keys("Enter", "1")  # Enter: every line in, then the order
         terminal.wait(
             lambda s: "Riverbed (round 1 of 3)" in s and "Contacts." in s,
             "the next scene's lines",

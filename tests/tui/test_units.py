@@ -6,24 +6,29 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from textual.app import App
 from textual.content import Content
 
 from game.engine.model import Marker
 from game.engine.runtime import PilotView, RadioLine
 from game.engine.text import Segment
+from game.glossary import load_glossary
 from game.tui.config import Settings, config_dir, load_settings, save_settings
 from game.tui.render import (
+    legend_items,
+    legend_line,
     line_body,
     line_tag,
     map_legend,
     map_lines,
+    map_window,
     meter,
     roster_row,
     signal_bars,
     static_run,
 )
-from game.tui.screens.glossary import load_glossary
 from game.tui.store import format_duration, format_when
 from game.tui.themes import HANDLER, HIGH_CONTRAST, load_themes
 from game.tui.widgets.radio_log import RadioLog
@@ -90,6 +95,78 @@ def test_map_markers_are_drawn_over_the_terrain() -> None:
     assert map_legend(markers, 12).plain == "S squad\nL Legion\nO mast"
 
 
+def test_a_legend_gives_each_letter_one_entry() -> None:
+    """Issue 14: legends used one letter for several things; now a letter is one kind, and the
+    markers of that kind share its entry."""
+    markers = [
+        Marker(9, 5, "squad", "Spearhead"),
+        Marker(22, 1, "legion"),
+        Marker(17, 4, "legion", "far bank"),
+        Marker(13, 3, "objective", "ford"),
+        Marker(2, 2, "objective", "church"),
+        Marker(4, 4, "squad", "Spearhead"),
+    ]
+    assert legend_items(markers) == [
+        ("S", ".map--squad", "Spearhead"),
+        ("L", ".map--legion", "Legion, far bank"),
+        ("O", ".map--objective", "ford, church"),
+    ]
+    letters = [line.split(" ")[0] for line in map_legend(markers, 12).plain.splitlines()]
+    assert letters == ["S", "L", "O"]
+    assert legend_line(markers).plain == "S Spearhead · L Legion, far bank · O ford, church"
+    assert legend_line(markers, 31).plain == "S Spearhead · L Legion · O ford"
+    assert legend_line(markers, 27).plain == "S Spearhead·L Legion·O ford"
+    assert legend_line(markers, 5).plain == "S L O"
+
+
+@given(
+    st.lists(
+        st.builds(
+            Marker,
+            st.integers(0, 30),
+            st.integers(0, 10),
+            st.sampled_from(["squad", "legion", "objective", "hazard", "unknown"]),
+            st.sampled_from(["", "Spearhead", "ford", "the Pen", "Mast 9-East"]),
+        ),
+        max_size=8,
+    )
+)
+def test_no_legend_letter_stands_for_two_kinds(markers) -> None:  # noqa: ANN001
+    items = legend_items(markers)
+    letters = [glyph for glyph, _, _ in items]
+    assert len(letters) == len(set(letters))
+    kinds = {m.kind for m in markers if m.kind != "unknown"}
+    assert len(items) == len(kinds)
+    for glyph, _, text in items:
+        assert legend_line(markers, 1).plain.split().count(glyph) == 1
+        assert text  # every letter says what it stands for in the full legend
+
+
+@given(
+    st.tuples(st.integers(1, 60), st.integers(1, 30)),
+    st.lists(
+        st.builds(
+            Marker, st.integers(0, 59), st.integers(0, 29), st.sampled_from(["squad", "legion"])
+        ),
+        max_size=6,
+    ),
+    st.tuples(st.integers(1, 40), st.integers(1, 20)),
+)
+def test_a_small_map_panel_keeps_the_squad_in_sight(size, markers, view) -> None:  # noqa: ANN001
+    markers = [m for m in markers if m.column < size[0] and m.row < size[1]]
+    x, y = map_window(size, markers, view)
+    assert x >= 0 and y >= 0
+    if size[0] <= view[0] and size[1] <= view[1]:
+        assert (x, y) == (0, 0)
+    squads = [m for m in markers if m.kind == "squad"]
+    focus = squads[0] if squads else (markers[0] if markers else None)
+    if focus is not None:
+        assert x <= focus.column < x + view[0] or size[0] <= view[0]
+        assert y <= focus.row < y + view[1] or size[1] <= view[1]
+        # never past the map's far edge when the map is larger than the view
+        assert x + view[0] <= max(size[0], view[0]) and y + view[1] <= max(size[1], view[1])
+
+
 # --- settings and themes ------------------------------------------------------------------------
 
 
@@ -148,6 +225,17 @@ def test_glossary_loads_sorted_and_sanitised(tmp_path: Path) -> None:
     assert load_glossary(tmp_path / "bad.yaml")[1].startswith("The glossary could not be read")
     (tmp_path / "none.yaml").write_text("other: 1\n")
     assert load_glossary(tmp_path / "none.yaml") == ([], "The glossary file has no 'entries' list.")
+
+
+def test_the_console_glossary_reads_the_one_glossary_module() -> None:
+    """One description of the glossary file: the console's screen and line mode read it through
+    `game.glossary` (issue 16), so the two cannot drift apart."""
+    import game.glossary
+    from game.tui.screens import glossary as screen
+
+    assert screen.load_glossary is game.glossary.load_glossary
+    assert screen.GlossaryEntry is game.glossary.GlossaryEntry
+    assert set(screen.KIND_MARK) == set(game.glossary.KINDS)
 
 
 def test_save_details_are_formatted() -> None:

@@ -20,7 +20,15 @@ from textual.widgets import Footer, Input
 
 from game.tui import messages
 from game.tui.config import Settings
-from game.tui.render import line_body, line_tag, map_title, voice_map
+from game.tui.render import (
+    line_body,
+    line_tag,
+    map_title,
+    order_pending_hint,
+    register_map,
+    voice_map,
+)
+from game.tui.widgets.chapter_card import ChapterCard
 from game.tui.widgets.orders import CommandInput, OrderItem, OrdersPanel
 from game.tui.widgets.radio_log import RadioLog
 from game.tui.widgets.roster import Roster
@@ -89,7 +97,9 @@ class ConsoleScreen(Screen):
         self._note = note
         story = self.engine.story
         self.voices = voice_map(story.pilots)
+        self.registers = register_map(story.speakers)
         callsigns = [len(p.callsign) for p in story.pilots.values()]
+        callsigns += [len(s.tag) for s in story.speakers.values()]
         self.tag_width = max(6, min(13, max(callsigns, default=4) + 1))
         self.signal: int | None = None
         self._binding_state: tuple[bool, ...] = ()  # what the footer last showed enabled
@@ -118,6 +128,7 @@ class ConsoleScreen(Screen):
                     yield Roster(id="roster")
                 yield SectorMap(id="map")
         yield Footer(compact=True)
+        yield ChapterCard(id="chapter-card")
 
     @property
     def log_widget(self) -> RadioLog:
@@ -132,18 +143,36 @@ class ConsoleScreen(Screen):
         self.log_widget.mark()
         if self._note:
             self.log_widget.note(Content.styled(self._note, ".radio--note"))
-        self.play_scene()
+        self.play_scene(card=self._note is None)  # a new game (a load comes with its note)
         self.refresh_squad()
 
     # --- showing the game --------------------------------------------------------------------
 
-    def play_scene(self) -> None:
-        """The scene heading, then every line heard now; the orders; the map."""
+    @property
+    def card(self) -> ChapterCard:
+        return self.query_one("#chapter-card", ChapterCard)
+
+    def play_scene(self, *, card: bool = True) -> None:
+        """The scene heading, then every line heard now; the orders; the map. When the scene
+        begins a chapter (`Engine.chapter_opening`) at a new game's start or after an order,
+        its title card covers the console first and the radio waits for it (`card=False`: a
+        load, an undo, a story reload show none)."""
         engine = self.engine
         log = self.log_widget
+        opening = engine.chapter_opening() if card else None
+        if opening is not None:
+            self.card.show(opening)
+            self.set_focus(None)
+            log.hold(True)
+        else:
+            self.card.dismiss()  # a load from the palette, say, over a card still showing
         log.note(Content.styled(f"── {self.engine.heading()} ──", ".radio--divider"))
         for line in engine.radio():
-            log.say(line_tag(line, self.voices), line_body(line), line)
+            log.say(
+                line_tag(line, self.voices, self.registers),
+                line_body(line, self.registers),
+                line,
+            )
         self.show_orders()
         self.show_map()
         if log.busy:
@@ -173,7 +202,7 @@ class ConsoleScreen(Screen):
         panel = self.query_one("#map", SectorMap)
         text = self.engine.story.maps.get(scene.map) if scene.map else None
         panel.border_title = Content(map_title(scene.map) if text is not None else "SECTOR")
-        panel.show(text, scene.markers if text is not None else ())
+        panel.show(text, self.engine.markers() if text is not None else ())
 
     def show_status(self) -> None:
         engine = self.engine
@@ -203,8 +232,12 @@ class ConsoleScreen(Screen):
         self.log_widget.mark()
         self.engine = self.session.engine
         self.log_widget.note(Content.styled(note, ".radio--note"))
-        self.play_scene()
+        self.play_scene(card=False)
         self.refresh_squad()
+
+    @on(ChapterCard.Dismissed)
+    def _card_dismissed(self) -> None:
+        self.log_widget.hold(False)
 
     def apply_settings(self, settings: Settings, cursor_blink: bool) -> None:
         """Use new settings: the typewriter's speed and the cursor's blink."""
@@ -217,9 +250,19 @@ class ConsoleScreen(Screen):
 
     def action_order(self, number: int) -> None:
         """Give the order shown with `number` (a key, a click, the command palette)."""
+        if self.card.showing:  # the palette can reach here past the card: it only goes away
+            self.card.dismiss()
+            return
         if self.engine.ending is not None:
             if number == 1:
                 self.action_advance()
+            return
+        log = self.log_widget
+        if log.busy:
+            # Lines still arriving: the number writes them out and says what it will give,
+            # rather than giving an order whose scene has not been read (nor losing the key).
+            log.flush()
+            self.orders_panel.hint(order_pending_hint(number, self.engine.orders()))
             return
         given = self.session.give(number)
         if not given.ok:
@@ -266,9 +309,17 @@ class ConsoleScreen(Screen):
         self.orders_panel.hint(event.text)
 
     def on_key(self, event: Key) -> None:
-        # Any key completes the line being typed; the key still does what it does.
+        # A chapter's title card takes the first key: it goes away, and the key does nothing
+        # else (an order number pressed to dismiss it is not an order given unread).
+        if self.card.showing and event.key not in ("ctrl+q", "ctrl+c"):
+            event.stop()
+            event.prevent_default()
+            self.card.dismiss()
+            return
+        # Any key completes the line being typed; the key still does what it does. (An order
+        # number writes out every line instead: `action_order`.)
         log = self.log_widget
-        if log.busy:
+        if log.busy and not (len(event.key) == 1 and event.key in "123456789"):
             log.complete_line()
 
     def action_advance(self) -> None:
@@ -324,7 +375,7 @@ class ConsoleScreen(Screen):
             self.set_focus(None)  # back at the orders: the digits give orders again
             self.log_widget.mark()
             self.log_widget.note(Content.styled("— last order taken back —", ".radio--note"))
-            self.play_scene()
+            self.play_scene(card=False)
             self.refresh_squad()
         elif could:
             self.notify(

@@ -1,12 +1,11 @@
 """The glossary (g): the world's people, factions, places and terms, from seeds/world.yaml.
 
-The file is `entries: [{term, kind: person|faction|place|term, text}]`. It is read with the
-engine's bounded safe YAML loader; a missing or malformed file shows a message, never an error.
+The entries are read by `game.glossary` (described there), as line mode reads them; a missing or
+malformed file shows its message, never an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
@@ -17,55 +16,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from game.engine.text import sanitise
-from game.paths import seeds_dir
+from game.glossary import GlossaryEntry, load_glossary
 
-KINDS = ("person", "faction", "place", "term")
 KIND_MARK = {"person": "☺", "faction": "⚑", "place": "⌖", "term": "§"}
 KIND_LABEL = {"person": "person", "faction": "faction", "place": "place", "term": "term"}
-MAX_ENTRIES = 2000
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    """One term of the glossary: the term, its kind (person, faction, place or term) and the
-    text that explains it."""
-
-    term: str
-    kind: str
-    text: str
-
-
-def load_glossary(path: Path | None = None) -> tuple[list[GlossaryEntry], str]:
-    """The entries, sorted by kind then term, and a message when there are none to show."""
-    from game.engine.yamlsafe import YamlProblem, load_yaml
-
-    path = path or seeds_dir() / "world.yaml"
-    if not path.is_file():
-        return [], "The glossary has not been written yet."
-    try:
-        data = load_yaml(path)
-    except YamlProblem as exc:
-        return [], f"The glossary could not be read: {exc.message}"
-    except OSError as exc:
-        return [], f"The glossary could not be read: {exc.strerror or exc}"
-    items = data.get("entries") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return [], "The glossary file has no 'entries' list."
-    entries: list[GlossaryEntry] = []
-    for item in items[:MAX_ENTRIES]:
-        if not isinstance(item, dict):
-            continue
-        term, text, kind = item.get("term"), item.get("text"), item.get("kind", "term")
-        if not isinstance(term, str) or not term.strip() or not isinstance(text, str):
-            continue
-        kind = kind if kind in KINDS else "term"
-        entries.append(GlossaryEntry(sanitise(term.strip()), kind, sanitise(text.strip())))
-    entries.sort(key=lambda e: (KINDS.index(e.kind), e.term.lower()))
-    return entries, "" if entries else "The glossary is empty."
 
 
 def entry_content(entry: GlossaryEntry) -> Content:
+    """An entry as the glossary shows it: the term, its kind, its text."""
     return Content.assemble(
         (entry.term, "bold"),
         "\n",

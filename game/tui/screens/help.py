@@ -23,7 +23,9 @@ HOW = (
     "The roster shows callsigns until you learn a pilot's name. ● active  ✚ wounded  "
     "? missing  ✖ killed in action. Losses are permanent.",
     "In an engagement each order is one round. Undertaker can hear the Legion: when he warns "
-    "you, ignoring him costs lives.",
+    "you, ignoring him costs lives. The sector map marks S the squad, L the Legion, O an "
+    "objective and ! a hazard, and the marks move round by round as the radio tells it.",
+    "A new chapter opens on its title card: any key goes on (and gives no order).",
     "Every order you give is autosaved, and so is a game you leave: Continue on the title "
     "picks it up. F5 quicksaves, F9 brings the quicksave back, ctrl+z takes back your last "
     "order.",
@@ -45,7 +47,11 @@ METERS = (
 )
 
 KEYS = (
-    ("1 – 9", "give the order with that number"),
+    (
+        "1 – 9",
+        "give the order with that number (pressed while lines are still arriving, it "
+        "shows them all first: press it again to give the order)",
+    ),
     ("/  or  Tab", "type an order (Tab completes, Enter gives it, Esc leaves)"),
     ("Enter / Space", "complete the line arriving (any key does)"),
     ("PgUp / PgDn", "scroll back through the radio log"),

@@ -11,7 +11,8 @@ being typed a few characters at a time, so nothing here ever blocks input. Text 
 Scrolling follows new lines, except that lines written whole at once (instant text, a skipped
 typewriter) never scroll past the first of them: after `mark()` the view stops with the start
 of the new passage (the order given, the scene's heading) at the top, so a long scene is read
-from its beginning, not from its end.
+from its beginning, not from its end. Once the player scrolls back (PgUp, the wheel), nothing
+arriving or a resize moves the view until they are back at the bottom or give an order.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class RadioLog(ScrollView, can_focus=False):
         "radio--divider",
         "radio--note",
         *(f"radio--voice-{n}" for n in range(6)),
+        *(f"radio--register-{n}" for n in range(4)),
+        *(f"radio--register-{n}-text" for n in range(4)),
     }
 
     DEFAULT_CSS = """
@@ -116,6 +119,11 @@ class RadioLog(ScrollView, can_focus=False):
         self._anchor: Entry | None = None  # the first line of the passage being written whole
         self._mark_next = False  # the next line written becomes the anchor
         self.last_line: RadioLine | None = None  # the last radio line written or begun
+        self.held = False  # True while something covers the log: the typewriter waits
+        # False once the player scrolls back (PgUp, the wheel): nothing arriving moves the view
+        # until they are back at the bottom, or give an order (`mark`).
+        self.following = True
+        self._settling = False  # the log itself is scrolling (not the player)
 
     # --- what the console calls ----------------------------------------------------------------
 
@@ -171,6 +179,7 @@ class RadioLog(ScrollView, can_focus=False):
         self.flush()
         self._anchor = None
         self._mark_next = True
+        self.following = True
 
     @property
     def passage_offset(self) -> int | None:
@@ -214,7 +223,15 @@ class RadioLog(ScrollView, can_focus=False):
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=not self._queue)
 
+    def hold(self, held: bool) -> None:
+        """Stop typing while something covers the log (a chapter's title card); resume after."""
+        self.held = held
+        if not held and self._timer is not None and self.busy:
+            self._timer.resume()
+
     def _tick(self) -> None:
+        if self.held:
+            return
         now = time.monotonic()
         if self._typing is None:
             if not self._queue:
@@ -279,11 +296,23 @@ class RadioLog(ScrollView, can_focus=False):
         if removed:
             del self._strips[:removed]
             if self.scroll_y > 0:
-                self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
+                self._scroll_itself(y=max(0, self.scroll_y - removed))
         self._update_size()
 
+    def _scroll_itself(self, y: float | None = None) -> None:
+        """Scroll to `y` (None: the end) as the log, not as the player."""
+        self._settling = True
+        try:
+            if y is None:
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+            else:
+                self.scroll_to(y=y, animate=False, immediate=True)
+        finally:
+            self._settling = False
+
     def _update_size(self, scroll: bool = True) -> None:
-        follow = self.scroll_y >= self.max_scroll_y - 1 or self._anchor is not None
+        at_end = self.scroll_y >= self.max_scroll_y - 1
+        follow = self.following and (at_end or self._anchor is not None)
         height = len(self._strips) + len(self._typing_strips)
         self.virtual_size = Size(self._width, height)
         if scroll and follow:
@@ -296,11 +325,11 @@ class RadioLog(ScrollView, can_focus=False):
     def _settle(self) -> None:
         """Scroll to the end, or, while a passage written whole holds the view, no further than
         its first line."""
+        if not self.following:
+            self._say_more()
+            return
         start = self.passage_offset
-        if start is None:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        else:
-            self.scroll_to(y=min(start, self.max_scroll_y), animate=False, immediate=True)
+        self._scroll_itself(None if start is None else min(start, self.max_scroll_y))
         self._say_more()
 
     MORE = "more below ▾ PgDn"
@@ -313,6 +342,13 @@ class RadioLog(ScrollView, can_focus=False):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if not self._settling:
+            # The player scrolled: back at the bottom the log follows again; away from it,
+            # nothing arriving moves the view.
+            if new >= self.max_scroll_y:
+                self.following = True
+            elif new < old:
+                self.following = False
         self._say_more()
 
     def _text_width(self) -> int:
