@@ -27,13 +27,13 @@ from game.paths import scenes_dir
 from game.tools.common import UsageError, parse_sets, set_flags
 from tests.conftest import FIXTURES, MINI
 
-settings.register_profile(
-    "ci", max_examples=40, deadline=None, suppress_health_check=list(HealthCheck)
+# `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs many more examples. Explicit settings, not a
+# profile: loading a profile here would change every other module's budget too.
+EXAMPLES = settings(
+    max_examples=2000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
 )
-settings.register_profile(
-    "fuzz", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @cache
@@ -119,6 +119,7 @@ def expected(story: Story, pairs: list[str]) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("name", STORIES)
+@EXAMPLES
 @given(data=st.data())
 def test_fuzz_every_kind_of_preset_reaches_the_new_game(name: str, data: st.DataObject) -> None:
     story = STORIES[name]()
@@ -139,6 +140,7 @@ def test_fuzz_every_kind_of_preset_reaches_the_new_game(name: str, data: st.Data
 
 
 @pytest.mark.parametrize("name", STORIES)
+@EXAMPLES
 @given(data=st.data())
 def test_fuzz_presets_survive_the_reproduce_command(name: str, data: st.DataObject) -> None:
     """A finding's `reproduce:` line gives the same presets back (`set_flags`)."""
@@ -241,6 +243,7 @@ def bad_presets(story: Story) -> st.SearchStrategy[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize("name", STORIES)
+@EXAMPLES
 @given(data=st.data())
 def test_fuzz_a_bad_preset_is_one_line_naming_it(name: str, data: st.DataObject) -> None:
     story = STORIES[name]()
