@@ -379,3 +379,19 @@ def test_an_old_save_with_a_variable_preset_loads_and_undoes_to_it(tmp_path: Pat
     assert loaded.engine.state.preset == {"trust": 4}
     assert loaded.engine.undo()
     assert loaded.engine.state.scene == "fight" and not loaded.engine.state.log
+
+
+def test_the_guides_example_offers_the_deduction_gated_order() -> None:
+    """scenes/README.md's "Testing one scene" example, run as written: the order that needs
+    the deduction and two names is offered at once."""
+    guide = (Path(__file__).resolve().parent.parent / "scenes" / "README.md").read_text("utf-8")
+    section = guide.split("### Testing one scene", 1)[1].split("\n### ", 1)[0]
+    command = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    words = shlex.split(command)
+    assert words[:2] == ["handler-one", "play"]
+    played = handler_one(*words[1:], stdin="")
+    assert played.returncode == 0 and played.stderr == "", played.stderr
+    assert "Log them by name where you know it, and by number where you don't." in played.stdout
+    assert "Not available" not in played.stdout
+    bare = handler_one("play", "--plain", "--warp", "ch1_night_log", stdin="")
+    assert "Not available: Log them by name" in bare.stdout
