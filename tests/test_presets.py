@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -395,3 +396,59 @@ def test_the_guides_example_offers_the_deduction_gated_order() -> None:
     assert "Not available" not in played.stdout
     bare = handler_one("play", "--plain", "--warp", "ch1_night_log", stdin="")
     assert "Not available: Log them by name" in bare.stdout
+
+
+def replay(path: Path) -> tuple[int, str, str]:
+    """`handler-one play --plain --replay PATH` in this process, with nothing more typed."""
+    import contextlib
+    import io
+
+    from game.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(sys, "stdin", io.StringIO(""))
+        status = main(["play", "--plain", "--replay", str(path), str(MINI)])
+    return status, out.getvalue(), err.getvalue()
+
+
+transcript_values = st.one_of(
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=10),
+    st.sampled_from([*PILOT_STATUSES, "lost", "KILLED"]),
+)
+transcript_keys = st.one_of(
+    st.sampled_from(["trust", "link_closed", "callsign_of_lena", "nope"]),
+    st.tuples(
+        st.sampled_from(["has", "knows", "status", "deduced", ""]),
+        st.sampled_from(["ev_voices", "ev_bulletin", "de_people", "rook", "nell", "x"])
+        | st.text(max_size=6),
+    ).map(lambda t: f"{t[0]}:{t[1]}"),
+)
+
+
+@EXAMPLES
+@given(sets=st.dictionaries(transcript_keys, transcript_values, max_size=4))
+def test_fuzz_a_transcripts_presets_replay_or_are_refused_in_one_line(sets: dict) -> None:
+    """A transcript is a file anyone can edit: whatever its `sets` hold, the replay starts
+    with them or says in one line which one the story cannot take."""
+    from game.engine.playtest import Transcript, write_transcript
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.json"
+        write_transcript(path, Transcript("mini", 1, (), None, sets))
+        status, out, err = replay(path)
+    if status == 0:
+        assert err == "" and out.startswith("-- replaying")
+        state = Engine.new(mini(), 1, sets=sets).state
+        assert state.preset == sets
+    else:
+        assert status == 2 and err.startswith("handler-one: --replay: ")
+        assert one_clean_line(err.rstrip("\n")), repr(err)
+        with pytest.raises(ValueError):
+            Engine.new(mini(), 1, sets=sets)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
+from game.engine.diagnostics import one_line
 from game.engine.model import PILOT_STATUSES, PilotStatus, Story
 
 if TYPE_CHECKING:
@@ -86,16 +87,16 @@ def read(story: Story, sets: Mapping[str, Value] | None) -> Presets:
     for key, value in (sets or {}).items():
         absent = missing(story, key)
         if absent is not None:
-            raise ValueError(f"no {absent}")
+            raise ValueError(one_line(f"no {absent[:80]}"))
         kind, ident = split_key(key)
         if kind is None:
-            presets.variables[ident] = value
+            presets.variables[ident] = _typed(story, ident, value)
         elif kind == "status":
             if value not in PILOT_STATUSES:
-                raise ValueError(f"'{value}' is not a pilot status (status:{ident})")
+                raise ValueError(one_line(f"'{str(value)[:40]}' is not a pilot status ({key})"))
             presets.status[ident] = value  # type: ignore[assignment]
         elif not isinstance(value, bool):
-            raise ValueError(f"{key} takes true or false, not '{value}'")
+            raise ValueError(one_line(f"{key} takes true or false, not '{str(value)[:40]}'"))
         elif kind == "knows":
             presets.known[ident] = value
         elif value and ident not in presets.evidence:
@@ -103,3 +104,15 @@ def read(story: Story, sets: Mapping[str, Value] | None) -> Presets:
         elif not value and ident in presets.evidence:
             presets.evidence.remove(ident)
     return presets
+
+
+_TYPES = {"bool": (bool,), "int": (int,), "text": (str,)}
+
+
+def _typed(story: Story, name: str, value: Value) -> Value:
+    """`value` for variable `name`, when it is of the declared type (a number held in range)."""
+    variable = story.variables[name]
+    wanted = variable.type
+    if isinstance(value, bool) != (wanted == "bool") or not isinstance(value, _TYPES[wanted]):
+        raise ValueError(one_line(f"{name} is {wanted}, not '{str(value)[:40]}'"))
+    return variable.clamp(value) if wanted == "int" else value  # type: ignore[arg-type]
