@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from game import __version__
 from game.tools.common import (
+    SET_HELP,
     UsageError,
     check_load,
     check_warp,
@@ -50,13 +51,7 @@ def _play_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--replay", metavar="FILE", help="replay a playtest transcript (line mode)")
     parser.add_argument("--warp", metavar="SCENE", help="start at a scene (for authors)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="preset a variable (for authors)",
-    )
+    parser.add_argument("--set", action="append", default=[], metavar="PRESET", help=SET_HELP)
     parser.add_argument(
         "--dev", action="store_true", help="reload scenes when they change (for authors)"
     )

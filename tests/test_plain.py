@@ -125,7 +125,8 @@ def test_warp_and_set_for_authors() -> None:
     bad = run("play", "--plain", "--set", "trust=high", str(MINI))
     assert (
         bad.returncode == 2
-        and bad.stderr.strip() == "handler-one: --set trust: 'high' is not a whole number"
+        and bad.stderr.startswith("handler-one: --set trust: 'high' is not a whole number")
+        and bad.stderr.count("\n") == 1
     )
     bad = run("play", "--plain", "--warp", "figth", str(MINI))
     assert bad.returncode == 2 and "did you mean 'fight'" in bad.stderr

@@ -54,6 +54,7 @@ from game.engine.machine import (
 from game.engine.model import (
     Chapter,
     Deduction,
+    Effects,
     Ending,
     Evidence,
     Line,
@@ -63,6 +64,7 @@ from game.engine.model import (
     Story,
     split_state,
 )
+from game.engine.presets import read as read_presets
 from game.engine.state import GameState, SaidLine
 from game.engine.text import Segment, garbles, plain_text, render
 
@@ -254,10 +256,14 @@ def _fresh_state(
         if warp not in story.scenes:
             raise ValueError(f"no scene '{warp}' to warp to")
         state.scene = state.origin = warp
-    for name, value in (sets or {}).items():
-        if name not in story.variables:
-            raise ValueError(f"no variable '{name}'")
-        state.variables[name] = state.preset[name] = value
+    if sets:
+        presets = read_presets(story, sets)  # ValueError naming what the story lacks
+        presets.apply(state.variables, state.known, state.status)
+        # Preset evidence goes in as a reveal would, so the deductions it completes are made.
+        apply_effects(
+            story, _plan_for(story).machine, state, Effects(reveal=tuple(presets.evidence)), []
+        )
+        state.preset = dict(sets)
     return state
 
 
@@ -300,7 +306,8 @@ class Engine(StateFacts):
         warp: str | None = None,
         sets: Mapping[str, Value] | None = None,
     ) -> Engine:
-        """Start a new game (optionally at scene `warp`, with variables preset: for authors)."""
+        """Start a new game (optionally at scene `warp`, with `sets` preset: variables, evidence,
+        names and pilot statuses, as `game.engine.presets` reads them; for authors)."""
         engine = cls(story, _fresh_state(story, seed, warp, sets))
         engine._entered()
         return engine

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from game import __version__
 from game.engine.model import FIXED_SPEAKERS, Story
+from game.engine.presets import missing, split_key
 from game.engine.regular import FileRefused, read_regular
 from game.engine.savefile import (
     FORMAT_VERSION,
@@ -309,6 +310,14 @@ def _variable_misfit(story: Story, name: str, value: object) -> Misfit | None:
     return None if held == variable.type else Misfit(f"variable '{name}'", held, variable.type)
 
 
+def _preset_misfit(story: Story, key: str, value: object) -> Misfit | None:
+    """A variable, or a preset of evidence, a name or a status (`game.engine.presets`)."""
+    if split_key(key)[0] is None:
+        return _variable_misfit(story, key, value)
+    absent = missing(story, key)
+    return None if absent is None else Misfit(absent)
+
+
 def fit_state(state: GameState, story: Story) -> tuple[GameState, list[Misfit]]:
     """A copy of `state` fitted to `story`, and what in it the story does not have.
 
@@ -325,7 +334,7 @@ def fit_state(state: GameState, story: Story) -> tuple[GameState, list[Misfit]]:
     if fitted.origin is not None and fitted.origin not in story.scenes:
         misfits.append(Misfit(f"scene '{fitted.origin}'"))
     for name, value in [*fitted.variables.items(), *fitted.preset.items()]:
-        misfit = _variable_misfit(story, name, value)
+        misfit = _preset_misfit(story, name, value)
         if misfit is not None:
             misfits.append(misfit)
     for name, variable in story.variables.items():
@@ -374,7 +383,7 @@ def resume(story: Story, state: GameState, same_story: bool) -> tuple[Engine, st
     if not misfits and not state.log_replays:  # found and said at an earlier load
         return Engine(story, fitted), changed and changed + "."
     origin = state.origin if state.origin in story.scenes else None
-    sets = {k: v for k, v in state.preset.items() if _variable_misfit(story, k, v) is None}
+    sets = {k: v for k, v in state.preset.items() if _preset_misfit(story, k, v) is None}
     replayed, applied = Engine.replay(
         story, state.seed, state.log, ids=state.log_ids, warp=origin, sets=sets
     )

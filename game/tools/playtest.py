@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from game.engine.personas import PersonaReport
 
 from game.tools.common import (
+    SET_HELP,
     UsageError,
     check_warp,
     load_or_exit,
     parse_sets,
+    set_flags,
     story_dir,
     usage_errors,
     whole_number,
@@ -86,9 +88,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="write a replayable transcript for each dead end, error and ending",
     )
     parser.add_argument("--warp", metavar="SCENE", help="start every game at this scene")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="preset a variable"
-    )
+    parser.add_argument("--set", action="append", default=[], metavar="PRESET", help=SET_HELP)
 
 
 def _positive(text: str) -> int:
@@ -362,8 +362,7 @@ def _print_finding(finding: Finding, transcript: Path | None, story_arg: str | N
     command = f"handler-one play --plain --seed {finding.seed}"
     if finding.warp:
         command += f" --warp {finding.warp}"
-    for name, value in finding.sets.items():
-        command += f" --set {name}={str(value).lower() if isinstance(value, bool) else value}"
+    command += set_flags(finding.sets)
     where = f" {shlex.quote(story_arg)}" if story_arg else ""
     typed = " ".join(str(n) for n in finding.numbers) or "(none)"
     print(f"    reproduce: {command}{where}   then orders {typed}")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from game.tools.common import (
+    SET_HELP,
     check_warp,
     load_or_exit,
     parse_sets,
@@ -70,9 +71,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="write a replayable transcript for each finding and ending",
     )
     parser.add_argument("--warp", metavar="SCENE", help="search from this scene")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="preset a variable"
-    )
+    parser.add_argument("--set", action="append", default=[], metavar="PRESET", help=SET_HELP)
 
 
 @usage_errors
