@@ -7,6 +7,7 @@ from pathlib import Path
 
 from game.engine.conditions import Expression, Scope
 from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.loader.places import Places
 from game.engine.model import (
     Chapter,
     Deduction,
@@ -42,6 +43,11 @@ class Context:
     maps: dict[str, str] = field(default_factory=dict)
     scope: Scope | None = None
     expressions: dict[tuple[str, str], Expression] = field(default_factory=dict)
+    # Ids and names whose declaration failed to load: declared anyway (so that what names them
+    # finds them), and conditions that name them are not reported again.
+    broken: set[str] = field(default_factory=set)
+    # Where values are written, for diagnostics that point inside one (a condition's name).
+    places: Places = field(default_factory=Places)
 
     def error(self, mark: Mark, code: str, message: str) -> None:
         """Record an error: the story will not load, but reading goes on to find the rest."""

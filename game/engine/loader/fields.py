@@ -9,7 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from game.engine.conditions import ConditionError, Expression, compile_expression
+from game.engine.conditions import (
+    ConditionError,
+    Expression,
+    compile_expression,
+    names_in,
+    parse,
+)
 from game.engine.diagnostics import Mark, did_you_mean
 from game.engine.format import OBJECTS
 from game.engine.loader.context import Context
@@ -159,8 +165,11 @@ def read_refs(
 
 
 def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") -> Expression | None:
-    """`source` compiled against the story's scope as a condition of type `want`, or None
-    (E040 pointing at the column of the mistake when it can)."""
+    """`source`, the value of the key written at `mark`, compiled against the story's scope as
+    a condition of type `want`, or None (E040 pointing at the mistake inside the condition).
+
+    A condition that names a declaration which failed to load (`Context.broken`) is not
+    reported again: its one error is the declaration's."""
     if isinstance(source, bool) and want == "bool":
         source = "true" if source else "false"
     if isinstance(source, int) and not isinstance(source, bool) and want == "int":
@@ -178,11 +187,23 @@ def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") ->
         ctx.expressions[key] = expression
         return expression
     except ConditionError as exc:
-        # Point at the offending column when the condition sits on the key's own line.
-        column = mark.column + exc.column
-        place = Mark(mark.path, mark.line, column) if exc.column else mark
+        if _names_broken(ctx, source):
+            return None
+        place = ctx.places.inside(mark, source, exc.column)
         ctx.error(place, "E040", f"in condition '{source}': {exc.message}")
         return None
+
+
+def _names_broken(ctx: Context, source: str) -> bool:
+    """Whether the condition (which parses) names a declaration that failed to load."""
+    if not ctx.broken:
+        return False
+    try:
+        tree = parse(source)
+    except ConditionError:
+        return False
+    variables, calls = names_in(tree)
+    return bool(variables & ctx.broken or {arg for _, arg in calls} & ctx.broken)
 
 
 def check_placeholders(ctx: Context, text: str, mark: Mark, extra: Iterable[str] = ()) -> None:

@@ -145,6 +145,8 @@ def _effects(ctx: Context, data: Any, where: Mark) -> Effects:
                     mark, "E035", f"no variable '{name}'{did_you_mean(str(name), ctx.variables)}"
                 )
                 continue
+            if name in ctx.broken:
+                continue  # its declaration failed, which is the one error to report
             if key == "add":
                 if variable.type != "int":
                     ctx.error(
