@@ -51,17 +51,26 @@ def read_header(ctx: Context, manifest: SourceFile) -> Header:
 
 
 def assemble(
-    ctx: Context, header: Header, scenes: dict[str, Scene], content_hash: str
+    ctx: Context,
+    header: Header,
+    scenes: dict[str, Scene],
+    content_hash: str,
+    *,
+    partial: bool = False,
 ) -> Story | None:
     """Assemble pass. Takes the header, the compiled scenes and the files' hash with the
     context's tables; gives the `Story` (its warnings kept on it), or None if any pass found
-    an error."""
-    if ctx.failed or header.id is None or header.start is None:
+    an error. With `partial`, a story is given despite errors, made of what did compile (never
+    to be played: `validate` runs the checks on it that errors elsewhere cannot mislead)."""
+    if not partial and (ctx.failed or header.id is None or header.start is None):
+        return None
+    start = header.start or next(iter(scenes), None)
+    if start is None or start not in scenes:
         return None
     return Story(
-        id=header.id,
+        id=header.id or "partial",
         title=header.title,
-        start=header.start,
+        start=start,
         chapters=MappingProxyType(dict(sorted(ctx.chapters.items()))),
         variables=MappingProxyType(ctx.variables),
         pilots=MappingProxyType(ctx.pilots),
@@ -79,4 +88,5 @@ def assemble(
         tones=MappingProxyType(ctx.tones),
         personas=MappingProxyType(ctx.personas),
         speakers=MappingProxyType(ctx.speakers),
+        condition_marks=MappingProxyType(ctx.condition_marks),
     )

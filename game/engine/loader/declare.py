@@ -230,6 +230,8 @@ def _declare_list(ctx: Context, key: str, items: Any, where: Mark) -> list[tuple
             # kind's stand-in values, so that its uses are not reported as missing.
             ctx.broken.add(ident)
             particular = spec.fallback(data)
+            if spec.kind == "variable" and data.get("type") not in ("bool", "int", "text"):
+                ctx.untyped.add(ident)
         plain = _plain_fields(ctx, data, spec.kind, spec.what)
         table[ident] = spec.model(**{spec.id_key: ident}, **particular, **plain, mark=data.mark)
         declared.append((data, ident))

@@ -168,7 +168,7 @@ def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") ->
     """`source`, the value of the key written at `mark`, compiled against the story's scope as
     a condition of type `want`, or None (E040 pointing at the mistake inside the condition).
 
-    A condition that names a declaration which failed to load (`Context.broken`) is not
+    A condition that reads a variable whose type failed to load (`Context.untyped`) is not
     reported again: its one error is the declaration's."""
     if isinstance(source, bool) and want == "bool":
         source = "true" if source else "false"
@@ -195,15 +195,17 @@ def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") ->
 
 
 def _names_broken(ctx: Context, source: str) -> bool:
-    """Whether the condition (which parses) names a declaration that failed to load."""
-    if not ctx.broken:
+    """Whether the condition (which parses) reads a variable whose type failed to load: the
+    type it was given is a stand-in, so a type error there is that declaration's, already
+    reported. (Anything else declared despite an error is found, so errors here are real.)"""
+    if not ctx.untyped:
         return False
     try:
         tree = parse(source)
     except ConditionError:
         return False
-    variables, calls = names_in(tree)
-    return bool(variables & ctx.broken or {arg for _, arg in calls} & ctx.broken)
+    variables, _ = names_in(tree)
+    return bool(variables & ctx.untyped)
 
 
 def check_placeholders(ctx: Context, text: str, mark: Mark, extra: Iterable[str] = ()) -> None:

@@ -69,6 +69,14 @@ def compile_scenes(ctx: Context, entries: Iterable[tuple[MarkedDict, int]]) -> d
     return scenes
 
 
+def _condition(ctx: Context, data: MarkedDict, key: str, owner: Mark) -> Any:
+    """`data[key]` read as a condition, its key's place kept for the warnings about it (W018
+    points at the `if`, not at the line or order holding it): by the holder's mark and key."""
+    where = key_mark(data, key)
+    ctx.condition_marks[(owner, key)] = where
+    return read_condition(ctx, data[key], where)
+
+
 def _lines(
     ctx: Context, items: Any, where: Mark, what: str, extra: Iterable[str] = ()
 ) -> tuple[Line, ...]:
@@ -108,7 +116,7 @@ def _lines(
             continue
         text = read_text(ctx, data, speaker, "a radio line")
         check_placeholders(ctx, text, key_mark(data, speaker), extra)
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", key_mark(data, speaker)) if "if" in data else None
         signal = read_int(ctx, data, "signal", "a radio line", MAX_SIGNAL)
         if not MIN_SIGNAL <= signal <= MAX_SIGNAL:
             ctx.error(
@@ -217,7 +225,7 @@ def _branches(ctx: Context, value: Any, mark: Mark, what: str) -> tuple[Branch, 
             if "goto" in data
             else None
         )
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", data.mark) if "if" in data else None
         weight = None
         if "weight" in data:
             weight = read_int(ctx, data, "weight", "a branch", 1)
@@ -266,7 +274,7 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
             continue
         say = sanitise(read_text(ctx, data, "say", "an order"))
         check_placeholders(ctx, say, key_mark(data, "say"))
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", data.mark) if "if" in data else None
         disabled = None
         if "disabled" in data:
             disabled = sanitise(read_text(ctx, data, "disabled", "an order"))
@@ -278,7 +286,7 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
                 )
         hint_if = None
         if "hint_if" in data:
-            hint_if = read_condition(ctx, data["hint_if"], key_mark(data, "hint_if"))
+            hint_if = _condition(ctx, data, "hint_if", data.mark)
             if disabled is None:
                 ctx.error(
                     key_mark(data, "hint_if"),
