@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from game.engine.format import STORY_ID
 from game.engine.loader.context import Context
 from game.engine.loader.fields import key_mark, read_ref, read_text, show
 from game.engine.loader.read import SourceFile
@@ -14,7 +15,7 @@ from game.engine.model import Scene, Story, state_name
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict
 
-STORY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+STORY_ID_PATTERN = re.compile(rf"(?:{STORY_ID})\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 from game.engine.conditions import Scope
 from game.engine.diagnostics import Mark
-from game.engine.format import LINE_KEYS, OBJECTS
+from game.engine.format import LINE_KEYS, OBJECTS, RESERVED_NAMES, RESERVED_SPEAKER_IDS, whole
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
     as_list,
@@ -50,8 +50,7 @@ from game.engine.model import (
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
-RESERVED_WORDS = ("true", "false", "and", "or", "not")
-"""Words of the condition language, which no variable may be named."""
+RESERVED_WORDS = RESERVED_NAMES
 
 
 @dataclass
@@ -276,6 +275,8 @@ def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any
         )
         return None
     default = data.get("default")
+    if kind == "int" and whole(default) is not None:
+        default = whole(default)
     ok = {
         "bool": isinstance(default, bool),
         "int": isinstance(default, int) and not isinstance(default, bool),
@@ -288,12 +289,10 @@ def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any
             f"default of '{name}' must be {kind} (got {show(default)})",
         )
         return None
-    low = data.get("min")
-    high = data.get("max")
+    low = whole(data["min"]) if "min" in data else None
+    high = whole(data["max"]) if "max" in data else None
     for bound_key, bound in (("min", low), ("max", high)):
-        if bound is not None and (
-            kind != "int" or isinstance(bound, bool) or not isinstance(bound, int)
-        ):
+        if bound_key in data and (kind != "int" or bound is None):
             ctx.error(
                 key_mark(data, bound_key),
                 "E012",
@@ -351,7 +350,7 @@ def _speaker(ctx: Context, data: MarkedDict, sid: str | None) -> dict[str, Any] 
             f"voice must be one of {', '.join(FIXED_SPEAKERS)}",
         )
         return None
-    if sid in (*FIXED_SPEAKERS, *LINE_KEYS, "dossier", "hit"):
+    if sid in (*FIXED_SPEAKERS, *LINE_KEYS, *RESERVED_SPEAKER_IDS):
         ctx.error(
             key_mark(data, "id"),
             "E013",

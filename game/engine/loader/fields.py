@@ -17,13 +17,13 @@ from game.engine.conditions import (
     parse,
 )
 from game.engine.diagnostics import Mark, did_you_mean
-from game.engine.format import OBJECTS
+from game.engine.format import ID, OBJECTS, whole
 from game.engine.loader.context import Context
 from game.engine.text import placeholders
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
 MAX_TEXT = 20_000
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_PATTERN = re.compile(rf"(?:{ID})\Z")  # with .match: the whole value, as the schema's ^...$
 
 # The code for a reference to something that is not declared, by what it should have named.
 _MISSING_REF = {
@@ -94,8 +94,8 @@ def read_text(ctx: Context, data: MarkedDict, key: str, what: str, default: str 
 
 def read_int(ctx: Context, data: MarkedDict, key: str, what: str, default: int = 0) -> int:
     """`data[key]` as a whole number (true and false are not numbers here)."""
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
+    value = whole(data.get(key, default))
+    if value is None:
         ctx.error(key_mark(data, key), "E012", f"'{key}' of {what} must be a whole number")
         return default
     return value
@@ -172,8 +172,8 @@ def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") ->
     reported again: its one error is the declaration's."""
     if isinstance(source, bool) and want == "bool":
         source = "true" if source else "false"
-    if isinstance(source, int) and not isinstance(source, bool) and want == "int":
-        source = str(source)
+    if want == "int" and whole(source) is not None:
+        source = str(whole(source))
     if not isinstance(source, str):
         ctx.error(mark, "E012", f"a condition must be text, got {show(source)}")
         return None
