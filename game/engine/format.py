@@ -99,7 +99,7 @@ class Field:
     doc: str = ""
 
 
-NOTES = Field("text", doc="Free text for authors; never shown in the game.")
+NOTES = Field("notes", doc="Free notes for authors, of any shape; never read by the game.")
 
 OBJECTS: Mapping[str, Mapping[str, Field]] = {
     "manifest": {

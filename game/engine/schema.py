@@ -68,6 +68,7 @@ def _kind(kind: str) -> dict[str, Any]:
     simple: dict[str, dict[str, Any]] = {
         "id": {"type": "string", "pattern": ID},
         "text": _TEXT,
+        "notes": {},
         "int": _INT,
         "bool": {"type": "boolean"},
         "value": {"anyOf": [{"type": ["boolean", "string"]}, _INT]},
@@ -182,12 +183,15 @@ _RULES: dict[str, dict[str, Any]] = {
 
 
 def _orders_by_place(defs: dict[str, Any]) -> None:
-    """`heeds` and `risk` only in an engagement's orders (`ENGAGEMENT_ONLY`)."""
+    """`heeds` and `risk` only in an engagement's orders (`ENGAGEMENT_ONLY`); `goto` required
+outside one."""
     full = defs["order"]
     defs["engagement_order"] = full
     scene_order = json.loads(json.dumps(full))
     for key in ENGAGEMENT_ONLY:
         del scene_order["properties"][key]
+    # Outside an engagement an order must lead somewhere (E051); in one it may not.
+    scene_order["required"] = [*scene_order["required"], "goto"]
     defs["order"] = scene_order
     for owner in ("engagement", "round"):
         defs[owner]["properties"]["orders"]["items"] = {"$ref": "#/$defs/engagement_order"}

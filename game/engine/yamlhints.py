@@ -110,6 +110,15 @@ def explain(
         or "'-' indicator" in problem
         or "could not find expected ':'" in problem
     ):
+        runaway = _runaway_quote(lines, line_no, column)
+        if runaway is not None:
+            (opened_line, opened_column), quote = runaway
+            return Hint(
+                opened_line + 1,
+                opened_column + 1,
+                f"this quote ({quote}) is never closed on its line, so the text runs on to "
+                f"line {line_no + 1}: end it with {quote}",
+            )
         stripped = line.lstrip(" ")
         after_quote = column > 0 and line[:column].rstrip().endswith(("'", '"'))
         if after_quote and not stripped.startswith("-"):
@@ -139,6 +148,22 @@ def explain(
             f"this line is not indented like the keys of its mapping{opened}: line it up "
             "with them (or, for a list, with the other '- ' items)",
         )
+    return None
+
+
+def _runaway_quote(
+    lines: list[str], line_no: int, column: int
+) -> tuple[tuple[int, int], str] | None:
+    """Where a quote opens that is closed only on the problem's line (an odd number of quote
+    marks before the problem there, and on the opening line), with the quote mark."""
+    if line_no >= len(lines):
+        return None
+    for quote in ('"', "'"):
+        if lines[line_no][:column].count(quote) % 2 == 0:
+            continue
+        for number in range(line_no - 1, -1, -1):
+            if lines[number].count(quote) % 2 == 1:
+                return (number, lines[number].rindex(quote)), quote
     return None
 
 

@@ -444,7 +444,12 @@ def _load_map(ctx: Context, name: Any, mark: Mark) -> str | None:
         return name
     for folder in ctx.map_dirs:
         candidate = folder / f"{name}.txt"
-        if candidate.exists():
+        try:
+            found = candidate.exists()
+        except OSError as exc:  # a name too long for the file system, say
+            ctx.error(mark, "E036", f"map '{name[:40]}' cannot be looked for: {exc.strerror}")
+            return None
+        if found:
             try:
                 text = read_regular(candidate, MAX_MAP_BYTES).decode("utf-8")
             except FileRefused as exc:
