@@ -31,7 +31,7 @@ ABSENT = object()
 DECLARED = {
     "scene": {"a", "b", "c"},
     "ending": {"end_one", "end_two"},
-    "pilot": {"shin", "nell"},
+    "pilot": {"shin", "nell", "rook"},
     "evidence": {"ev_a", "ev_b", "ev_c"},
     "tone": {"warm", "cold"},
     "variable": {"trust", "flag", "label", "v"},
@@ -125,6 +125,7 @@ def _base() -> tuple[dict[str, Any], dict[str, Any]]:
         "pilots": [
             {"id": "shin", "callsign": "Undertaker", "name": "Shinei Nouzen"},
             {"id": "nell", "callsign": "Kestrel", "name": "Nell"},
+            {"id": "rook", "callsign": "Rook", "name": "Rook"},  # the one under test
         ],
         "evidence": [
             {"id": e, "title": "E", "text": "E", "source": "record"}
@@ -180,7 +181,7 @@ PLACES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "scene_file": ("scenes", ()),
     "chapter": ("manifest", ("chapters", 1)),
     "variable": ("manifest", ("variables", 3)),
-    "pilot": ("manifest", ("pilots", 1)),
+    "pilot": ("manifest", ("pilots", 2)),
     "evidence": ("manifest", ("evidence", 2)),
     "deduction": ("manifest", ("deductions", 0)),
     "ending": ("manifest", ("endings", 1)),
@@ -235,6 +236,12 @@ def _loader_only(kind: str, name: str, field: Field, value: Any) -> bool:
     ref = REF_KINDS.get(field.kind)
     if ref and any(s not in DECLARED[ref] for s in ids):
         return True  # a well-formed id that names nothing: E030-E037
+    if field.kind == "map_ref" and isinstance(value, str) and len(value) >= 64:
+        return True  # a map file's name the file system cannot hold: E036
+    if field.kind == "lines" and isinstance(value, list):
+        speakers = {"hq", "narration", "lena", "vasseur", *DECLARED["pilot"], *LINE_KEYS}
+        if any(isinstance(line, dict) and set(line) - speakers for line in value):
+            return True  # a speaker that is not declared: E031
     if field.kind == "goto" and isinstance(value, list):
         return True  # branches are tested as objects of their own
     if field.kind in ("condition", "int_expr") and isinstance(value, str):

@@ -131,9 +131,17 @@ def _kind(kind: str) -> dict[str, Any]:
     return dict(simple[kind])
 
 
+# Kinds the loader reads as absent when written empty (`radio:` with nothing after it is null).
+NULL_AS_ABSENT = ("lines", "effects", "assignments", "increments")
+
+
 def _field(owner: str, name: str, field: Field) -> dict[str, Any]:
     schema = _kind(field.kind)
-    schema.update(EXTRA.get((owner, name), {}))
+    extra = EXTRA.get((owner, name), {})
+    schema.update(extra)
+    nullable = field.kind.startswith("list:") or field.kind in NULL_AS_ABSENT
+    if nullable and "minItems" not in extra:
+        schema = {"anyOf": [schema, {"type": "null"}]}
     if field.doc:
         schema = {"description": field.doc, **schema}
     return schema
