@@ -140,8 +140,9 @@ def _field(owner: str, name: str, field: Field) -> dict[str, Any]:
     extra = EXTRA.get((owner, name), {})
     schema.update(extra)
     nullable = field.kind.startswith("list:") or field.kind in NULL_AS_ABSENT
-    if nullable and "minItems" not in extra:
-        schema = {"anyOf": [schema, {"type": "null"}]}
+    if nullable and "minItems" not in extra and isinstance(schema.get("type"), str):
+        # A list of types, not anyOf: editors then still name the exact mistake inside.
+        schema["type"] = [schema["type"], "null"]
     if field.doc:
         schema = {"description": field.doc, **schema}
     return schema
@@ -239,6 +240,7 @@ def build_schema() -> dict[str, Any]:
     """The whole schema, as a JSON-ready dict."""
     defs: dict[str, Any] = {name: _object(name, dict(fields)) for name, fields in OBJECTS.items()}
     _orders_by_place(defs)
+    defs["effects"]["type"] = ["object", "null"]  # `effects:` left empty: none (NULL_AS_ABSENT)
     defs["line"] = _line()
     return {
         "$schema": DIALECT,
