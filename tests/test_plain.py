@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from game.engine.format import INT_RANGE_TEXT
 from tests.conftest import MINI
 
 COMMAND = [sys.executable, "-m", "game"]
@@ -118,7 +119,8 @@ def test_warp_and_set_for_authors() -> None:
     bad = run("play", "--plain", "--set", "trust=high", str(MINI))
     assert (
         bad.returncode == 2
-        and bad.stderr.strip() == "handler-one: --set trust: 'high' is not a whole number"
+        and bad.stderr.strip()
+        == f"handler-one: --set trust: 'high' is not a whole number {INT_RANGE_TEXT}"
     )
     bad = run("play", "--plain", "--warp", "figth", str(MINI))
     assert bad.returncode == 2 and "did you mean 'fight'" in bad.stderr
