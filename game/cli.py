@@ -164,6 +164,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "bounded": "dead ends: looked for by a bounded search with one seed's chance "
             "('handler-one verify' searches every game)",
         }.get(searched_by())
+        if errors:
+            from game.engine.analysis import DEFERRED_BY_ERRORS
+
+            how = f"with errors, the {DEFERRED_BY_ERRORS}"
         if how:
             print(how)
         print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")

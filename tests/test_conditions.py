@@ -88,8 +88,8 @@ def test_evaluates(source: str, expected: bool) -> None:
         ("closed + 1", 7, "integers"),
         ("name < 3", 5, "compares integers"),
         ("trust == name", 6, "cannot compare"),
-        ("has(ev_c)", 0, "no evidence 'ev_c'"),
-        ("alive(intro)", 0, "no pilot 'intro'"),
+        ("has(ev_c)", 4, "no evidence 'ev_c'"),  # the id, not its function
+        ("alive(intro)", 6, "no pilot 'intro'"),
         ("sean(intro)", 0, "did you mean 'seen'"),
         ("seen()", 0, "takes 1 argument"),
         ("1 < 2 < 3", 6, "do not chain"),

@@ -171,8 +171,9 @@ def test_condition_errors_point_at_the_column(tmp_path: Path) -> None:
     )
     [(code, _, line, column)] = errors(root)
     assert (code, line) == ("E040", 6)
-    # The key 'if' starts at column 28; '&&' is 11 characters into the condition.
-    assert column == 28 + 11
+    # The key 'if' starts at column 28, its quoted value at 32; '&&' is 11 characters into
+    # the condition, which starts after the quote.
+    assert column == 32 + 1 + 11
 
 
 def test_interpolating_an_undeclared_name(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from game.engine.format import OBJECTS
-from game.engine.schema import SHIPPED, build_schema, schema_text
+from game.engine.schema import ENGAGEMENT_ONLY, SHIPPED, build_schema, schema_text
 from tests.conftest import MINI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +40,14 @@ def test_the_shipped_schema_is_the_generated_one() -> None:
 
 def test_every_object_of_the_format_is_in_the_schema() -> None:
     defs = build_schema()["$defs"]
+    assert set(defs["engagement_order"]["properties"]) == set(OBJECTS["order"])
     for name, fields in OBJECTS.items():
-        assert set(defs[name]["properties"]) == set(fields)
-        assert set(defs[name]["required"]) == {k for k, f in fields.items() if f.required}
+        # A scene's orders have no engagement-only keys; an engagement's orders have them all.
+        dropped = set(ENGAGEMENT_ONLY) if name == "order" else set()
+        assert set(defs[name]["properties"]) == set(fields) - dropped
+        # Outside an engagement an order needs a goto (E051).
+        added = {"goto"} if name == "order" else set()
+        assert set(defs[name]["required"]) == {k for k, f in fields.items() if f.required} | added
 
 
 def test_cli_prints_the_schema() -> None:

@@ -294,7 +294,8 @@ def test_pilot_name_asked_but_never_learned(tmp_path: Path) -> None:
             ending: end_one
         """,
     )
-    assert found(root, "W017") == [("ch1.yaml", 6, 9)]
+    # At the `if` that asks, not the order holding it.
+    assert found(root, "W017") == [("ch1.yaml", 7, 9)]
 
 
 def test_condition_that_can_never_be_true(tmp_path: Path) -> None:
@@ -316,9 +317,10 @@ def test_condition_that_can_never_be_true(tmp_path: Path) -> None:
         """,
     )
     diagnostics = [d for d in validate(root) if d.code == "W018"]
+    # Each at its `if`, not at the line or order that holds it.
     assert [(Path(d.mark.path).name, d.mark.line, d.mark.column) for d in diagnostics] == [
-        ("side.yaml", 5, 9),
-        ("side.yaml", 8, 9),
+        ("side.yaml", 6, 9),
+        ("side.yaml", 9, 9),
     ]
     assert "trust is 0..5" in diagnostics[1].message
 

@@ -376,21 +376,31 @@ def _lines_of(story: Story) -> Iterator[Line]:
 
 
 def conditions(story: Story) -> Iterator[Condition]:
-    """Every true/false condition: orders', branches' and radio lines'."""
+    """Every true/false condition: orders', branches' and radio lines', each with the place
+    of its `if` (or `hint_if`) when the loader kept it, else of what holds it."""
+    places = story.condition_marks
+
+    def at(mark: Mark, key: str = "if") -> Mark:
+        return places.get((mark, key), mark)
+
     for scene in story.scenes.values():
         for order in all_orders(story, scene.id):
             if order.condition is not None:
-                yield Condition(order.condition, order.mark, f'the order "{order.say}"')
+                yield Condition(order.condition, at(order.mark), f'the order "{order.say}"')
             if order.hint_if is not None:
-                yield Condition(order.hint_if, order.mark, f'the hint_if of "{order.say}"')
+                yield Condition(
+                    order.hint_if, at(order.mark, "hint_if"), f'the hint_if of "{order.say}"'
+                )
     for branch, scene_id in all_branches(story):
         if branch.condition is not None:
             yield Condition(
-                branch.condition, branch.mark, f"a branch to '{branch.goto}' in '{scene_id}'"
+                branch.condition,
+                at(branch.mark),
+                f"a branch to '{branch.goto}' in '{scene_id}'",
             )
     for line in _lines_of(story):
         if line.condition is not None:
-            yield Condition(line.condition, line.mark, "a radio line")
+            yield Condition(line.condition, at(line.mark), "a radio line")
 
 
 def usage(story: Story) -> Usage:
@@ -504,6 +514,19 @@ def analyse(
 
     out += dead_voices(story, ranges)
     return out
+
+
+DEFERRED_BY_ERRORS = "reachability, usage, dead-end and dead-voice checks run once the errors are fixed"
+"""What `validate` says it has not checked in a story with errors."""
+
+
+def analyse_despite_errors(story: Story) -> list[Diagnostic]:
+    """The checks whose warnings an error elsewhere cannot make false, run on what compiled of
+    a story with errors: conditions that can never be true (W018) and typed words line mode
+    keeps (W021). The rest (reachability, usage, word collisions, dead ends, the dead
+    speaking) need the whole story: a dropped `goto` or effect would make them wrong."""
+    _LAST_SEARCH[0] = "none"
+    return [*_impossible_conditions(story, Ranges(story)), *_command_words(story)]
 
 
 def _warn(mark: Mark, code: str, message: str) -> Diagnostic:

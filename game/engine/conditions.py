@@ -108,6 +108,8 @@ class Call:
     function: str
     args: tuple[str, ...]
     column: int
+    # Where each argument starts, so that an unknown id is pointed at, not its function.
+    arg_columns: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +293,7 @@ class _Parser:
                     raise ConditionError(f"unknown function '{token.text}'{hint}", token.column)
                 self.take()
                 args: list[str] = []
+                columns: list[int] = []
                 while self.peek().text != ")":
                     arg = self.take()
                     if arg.kind != "name":
@@ -299,12 +302,13 @@ class _Parser:
                             arg.column,
                         )
                     args.append(arg.text)
+                    columns.append(arg.column)
                     if self.peek().text == ",":
                         self.take()
                     elif self.peek().text != ")":
                         raise ConditionError("expected ',' or ')'", self.peek().column)
                 self.expect(")")
-                return Call(token.text, tuple(args), token.column)
+                return Call(token.text, tuple(args), token.column, tuple(columns))
             return Name(token.text, token.column)
         found = f"'{token.text}'" if token.text else "the end"
         raise ConditionError(f"expected a value but found {found}", token.column)
@@ -373,7 +377,7 @@ def check(node: Node, scope: Scope) -> Type:
                 hint = did_you_mean(name, [*scope.variables, *FUNCTIONS])
                 raise ConditionError(f"'{name}' is not a declared variable{hint}", column)
             return scope.variables[name]
-        case Call(function=function, args=args, column=column):
+        case Call(function=function, args=args, column=column, arg_columns=arg_columns):
             spec = FUNCTIONS.get(function)
             if spec is None:
                 hint = did_you_mean(function, FUNCTIONS)
@@ -382,13 +386,13 @@ def check(node: Node, scope: Scope) -> Type:
                 raise ConditionError(
                     f"'{function}' takes {len(spec.args)} argument(s), got {len(args)}", column
                 )
-            for arg, kind in zip(args, spec.args, strict=True):
+            for index, (arg, kind) in enumerate(zip(args, spec.args, strict=True)):
                 known = scope.ids.get(kind, frozenset())
                 if arg not in known:
                     hint = did_you_mean(arg, known)
                     raise ConditionError(
                         f"'{function}' needs {_article(kind)} {kind} id; no {kind} '{arg}'{hint}",
-                        column,
+                        arg_columns[index] if index < len(arg_columns) else column,
                     )
             return spec.result
         case Not(operand=operand, column=column):

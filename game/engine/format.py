@@ -40,6 +40,46 @@ INT_RANGE_TEXT = "between -9223372036854775808 and 9223372036854775807"
 """How an error states the range, once."""
 
 
+def whole(value: object) -> int | None:
+    """`value` as a whole number the game can hold, or None. A number written with a point
+    but no fraction (`2.0`) counts, as it does for JSON Schema (JSON has one kind of number),
+    so that the loader and the schema editors use agree; true and false are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and int_in_range(value) else None
+
+
+# The shapes of names, written once as patterns both Python and editors' JSON Schema (ECMA
+# regular expressions) read alike: ASCII classes only. The loader matches a whole value
+# against them (`whole_match`); the schema anchors them with ^...$.
+ID = "[a-z][a-z0-9_]*"
+"""An id: a scene, pilot, evidence, deduction, ending, tone, persona or speaker; a variable's
+name; a map's."""
+STORY_ID = "[a-z][a-z0-9_-]{0,63}"
+"""The story's own id in story.yaml (saves remember it)."""
+WORD = "[A-Za-z0-9][A-Za-z0-9'-]*"
+"""A typed word of an order: letters, digits, ' and -, starting with a letter or digit. Either
+case: the player's typing is matched without regard to case, and words are kept lower-case."""
+WORDS_TEXT = f" *(?:{WORD}(?: +{WORD})*)? *"
+"""`words` written as one text instead of a list: words separated by spaces."""
+
+RESERVED_NAMES = ("true", "false", "and", "or", "not")
+"""Words of the condition language, which no variable may be named."""
+RESERVED_SPEAKER_IDS = ("dossier", "hit")
+"""Ids a declared speaker may not take beside the fixed speakers' and a line's keys: the
+game's own tags."""
+
+
+def whole_match(pattern: str, value: object) -> bool:
+    """Whether `value` is text that `pattern` matches whole (as the schema's ^...$ does in an
+    editor: a trailing newline is not matched)."""
+    import re
+
+    return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+
+
 COMMAND_WORDS = frozenset(
     {
         *("help", "look", "status", "squad", "dossier", "glossary", "map", "undo", "quit", "exit"),
@@ -59,7 +99,7 @@ class Field:
     doc: str = ""
 
 
-NOTES = Field("text", doc="Free text for authors; never shown in the game.")
+NOTES = Field("notes", doc="Free notes for authors, of any shape; never read by the game.")
 
 OBJECTS: Mapping[str, Mapping[str, Field]] = {
     "manifest": {

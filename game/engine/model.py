@@ -307,6 +307,9 @@ class Story:
     tones: Mapping[str, Tone] = field(default_factory=dict)
     personas: Mapping[str, Persona] = field(default_factory=dict)
     speakers: Mapping[str, Speaker] = field(default_factory=dict)
+    # Where each condition's key ('if', 'hint_if') is written, by the mark of the line, order or
+    # branch holding it: for diagnostics. Filled by the loader; a story from the cache has none.
+    condition_marks: Mapping[tuple[Mark, str], Mark] = field(default_factory=dict)
 
     def orders_at(self, state: str) -> tuple[Order, ...]:
         """Every order written for a machine state, in authored order (hidden ones included)."""

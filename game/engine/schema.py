@@ -13,26 +13,50 @@ import json
 from pathlib import Path
 from typing import Any
 
-from game.engine.format import FORMAT_VERSION, LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL, OBJECTS, Field
-from game.engine.loader import STORY_ID_PATTERN
+from game.engine.format import (
+    FORMAT_VERSION,
+    INT_MAX,
+    INT_MIN,
+    LINE_KEYS,
+    MAX_SIGNAL,
+    MIN_SIGNAL,
+    OBJECTS,
+    RESERVED_NAMES,
+    RESERVED_SPEAKER_IDS,
+    STORY_ID,
+    WORDS_TEXT,
+    Field,
+)
+from game.engine.format import ID as ID_SHAPE
+from game.engine.format import WORD as WORD_SHAPE
+from game.engine.loader import MAX_TEXT
 from game.engine.model import FIXED_SPEAKERS, PILOT_STATUSES
 
 SHIPPED = Path(__file__).with_name("scene.schema.json")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ID = "^[a-z][a-z0-9_]*$"
-WORD = "^[a-z0-9][a-z0-9'-]*$"
+ID = f"^{ID_SHAPE}$"
+WORD = f"^{WORD_SHAPE}$"
 # Manifest-only keys: a file with any of them is checked as story.yaml.
 MANIFEST_KEYS = sorted(set(OBJECTS["manifest"]) - set(OBJECTS["scene_file"]))
-# Bounds the loader checks that a field's kind alone does not say.
+# Rules the loader checks that a field's kind alone does not say.
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("line", "signal"): {"minimum": MIN_SIGNAL, "maximum": MAX_SIGNAL},
     ("branch", "weight"): {"minimum": 1},
     ("persona", "consistency"): {"minimum": 0, "maximum": 100},
-    ("manifest", "id"): {"pattern": STORY_ID_PATTERN.pattern},
+    ("manifest", "id"): {"pattern": f"^{STORY_ID}$"},
+    ("engagement", "rounds"): {"minItems": 1},
+    ("engagement", "orders"): {"minItems": 1},
+    ("variable", "name"): {"not": {"enum": list(RESERVED_NAMES)}},
+    ("pilot", "id"): {"not": {"enum": [*FIXED_SPEAKERS, *LINE_KEYS]}},
+    ("speaker", "id"): {"not": {"enum": [*FIXED_SPEAKERS, *LINE_KEYS, *RESERVED_SPEAKER_IDS]}},
 }
+# Keys an order may carry only in an engagement (heeds, risk): a scene's orders are checked
+# against `order` without them, an engagement's and its rounds' against `engagement_order`.
+ENGAGEMENT_ONLY = ("heeds", "risk")
 
 _REF = {"type": "string", "pattern": ID}
-_TEXT = {"type": ["string", "number"]}
+_TEXT = {"anyOf": [{"type": "string", "maxLength": MAX_TEXT}, {"type": "number"}]}
+_INT = {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
 
 
 def _kind(kind: str) -> dict[str, Any]:
@@ -44,16 +68,17 @@ def _kind(kind: str) -> dict[str, Any]:
     simple: dict[str, dict[str, Any]] = {
         "id": {"type": "string", "pattern": ID},
         "text": _TEXT,
-        "int": {"type": "integer"},
+        "notes": {},
+        "int": _INT,
         "bool": {"type": "boolean"},
-        "value": {"type": ["boolean", "integer", "string"]},
+        "value": {"anyOf": [{"type": ["boolean", "string"]}, _INT]},
         "scene_ref": _REF,
         "ending_ref": _REF,
         "map_ref": _REF,
         "tone_ref": _REF,
         "tone_refs": {"anyOf": [_REF, {"type": "array", "items": _REF}]},
         "condition": {"type": ["string", "boolean"]},
-        "int_expr": {"type": ["string", "integer"]},
+        "int_expr": {"anyOf": [{"type": "string"}, _INT]},
         "effects": {"$ref": "#/$defs/effects"},
         "engagement": {"$ref": "#/$defs/engagement"},
         "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}},
@@ -61,10 +86,15 @@ def _kind(kind: str) -> dict[str, Any]:
         "pilot_refs": {"anyOf": [_REF, {"type": "array", "items": _REF}]},
         "words": {
             "anyOf": [
-                {"type": "string"},
+                {"type": "string", "pattern": f"^{WORDS_TEXT}$"},
                 {
                     "type": "array",
-                    "items": {"anyOf": [{"type": "string", "pattern": WORD}, {"type": "integer"}]},
+                    "items": {
+                        "anyOf": [
+                            {"type": "string", "pattern": WORD},
+                            {**_INT, "minimum": 0},
+                        ]
+                    },
                 },
             ]
         },
@@ -77,12 +107,12 @@ def _kind(kind: str) -> dict[str, Any]:
         "assignments": {
             "type": "object",
             "propertyNames": {"pattern": ID},
-            "additionalProperties": {"type": ["boolean", "integer", "string"]},
+            "additionalProperties": {"anyOf": [{"type": ["boolean", "string"]}, _INT]},
         },
         "increments": {
             "type": "object",
             "propertyNames": {"pattern": ID},
-            "additionalProperties": {"type": "integer"},
+            "additionalProperties": _INT,
         },
         "statuses": {
             "type": "object",
@@ -91,7 +121,7 @@ def _kind(kind: str) -> dict[str, Any]:
         },
         "at": {
             "type": "array",
-            "items": {"type": "integer", "minimum": 0},
+            "items": {**_INT, "minimum": 0},
             "minItems": 2,
             "maxItems": 2,
         },
@@ -101,21 +131,79 @@ def _kind(kind: str) -> dict[str, Any]:
     return dict(simple[kind])
 
 
+# Kinds the loader reads as absent when written empty (`radio:` with nothing after it is null).
+NULL_AS_ABSENT = ("lines", "effects", "assignments", "increments")
+
+
 def _field(owner: str, name: str, field: Field) -> dict[str, Any]:
     schema = _kind(field.kind)
-    schema.update(EXTRA.get((owner, name), {}))
+    extra = EXTRA.get((owner, name), {})
+    schema.update(extra)
+    nullable = field.kind.startswith("list:") or field.kind in NULL_AS_ABSENT
+    if nullable and "minItems" not in extra and isinstance(schema.get("type"), str):
+        # A list of types, not anyOf: editors then still name the exact mistake inside.
+        schema["type"] = [schema["type"], "null"]
     if field.doc:
         schema = {"description": field.doc, **schema}
     return schema
 
 
 def _object(name: str, fields: dict[str, Field]) -> dict[str, Any]:
-    return {
+    schema: dict[str, Any] = {
         "type": "object",
         "properties": {key: _field(name, key, f) for key, f in fields.items()},
         "required": [key for key, f in fields.items() if f.required],
         "additionalProperties": False,
     }
+    schema.update(_RULES.get(name, {}))
+    return schema
+
+
+def _variable_rules() -> dict[str, Any]:
+    """A variable's default is of its type; min and max are for int variables."""
+    cases: list[dict[str, Any]] = [
+        {
+            "if": {"required": ["type"], "properties": {"type": {"const": kind}}},
+            "then": {"properties": {"default": shape}},
+        }
+        for kind, shape in (
+            ("bool", {"type": "boolean"}),
+            ("int", _INT),
+            ("text", {"type": "string"}),
+        )
+    ]
+    cases.append(
+        {
+            "if": {"required": ["type"], "properties": {"type": {"enum": ["bool", "text"]}}},
+            "then": {"not": {"anyOf": [{"required": ["min"]}, {"required": ["max"]}]}},
+        }
+    )
+    return {"allOf": cases}
+
+
+# Rules across an object's keys, which the loader checks too (E013, E050).
+_RULES: dict[str, dict[str, Any]] = {
+    "variable": _variable_rules(),
+    "order": {"dependentRequired": {"disabled": ["if"], "hint_if": ["disabled"]}},
+    "scene": {
+        "oneOf": [{"required": [key]} for key in ("orders", "ending", "engagement")],
+    },
+}
+
+
+def _orders_by_place(defs: dict[str, Any]) -> None:
+    """`heeds` and `risk` only in an engagement's orders (`ENGAGEMENT_ONLY`); `goto` required
+outside one."""
+    full = defs["order"]
+    defs["engagement_order"] = full
+    scene_order = json.loads(json.dumps(full))
+    for key in ENGAGEMENT_ONLY:
+        del scene_order["properties"][key]
+    # Outside an engagement an order must lead somewhere (E051); in one it may not.
+    scene_order["required"] = [*scene_order["required"], "goto"]
+    defs["order"] = scene_order
+    for owner in ("engagement", "round"):
+        defs[owner]["properties"]["orders"]["items"] = {"$ref": "#/$defs/engagement_order"}
 
 
 def _line() -> dict[str, Any]:
@@ -151,6 +239,8 @@ def _line() -> dict[str, Any]:
 def build_schema() -> dict[str, Any]:
     """The whole schema, as a JSON-ready dict."""
     defs: dict[str, Any] = {name: _object(name, dict(fields)) for name, fields in OBJECTS.items()}
+    _orders_by_place(defs)
+    defs["effects"]["type"] = ["object", "null"]  # `effects:` left empty: none (NULL_AS_ABSENT)
     defs["line"] = _line()
     return {
         "$schema": DIALECT,

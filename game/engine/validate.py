@@ -1,6 +1,7 @@
 """`handler-one validate`: every check an author gets, as a list of diagnostics.
 
-The loader's checks come first (a story with errors stops there); a story that loads also gets
+The loader's checks come first (a story with errors gets only the few checks its errors cannot
+mislead, `analysis.analyse_despite_errors`); a story that loads also gets
 the checks in `game.engine.analysis`: reachability, dead ends with a witness, unused or never-set
 declarations, impossible conditions and colliding typed words.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from game.engine.diagnostics import Diagnostic
-from game.engine.loader import check_story
+from game.engine.loader import check_story_partly
 
 
 def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnostic]:
@@ -19,8 +20,10 @@ def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnos
     Dead ends come from the complete search (`handler-one verify`) when it finishes within
     `analysis.VALIDATE_VERIFY_SECONDS`, else from the bounded search; `max_states` sets the
     bounded search's budget and asks for it alone. `analysis.searched_by()` says which ran.
+    A story with errors still gets the checks that its errors cannot mislead
+    (`analysis.analyse_despite_errors`), so their warnings come with the errors.
     """
-    story, diagnostics = check_story(root)
+    story, diagnostics, partial = check_story_partly(root)
     if story is not None:
         from game.engine.analysis import VALIDATE_MAX_STATES, analyse
 
@@ -32,4 +35,8 @@ def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnos
                 complete=max_states is None,
             ),
         ]
+    elif partial is not None:
+        from game.engine.analysis import analyse_despite_errors
+
+        diagnostics = [*diagnostics, *analyse_despite_errors(partial)]
     return sorted(diagnostics, key=lambda d: (d.mark.path, d.mark.line, d.mark.column, d.code))

@@ -416,6 +416,20 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
         problem = " ".join((exc.problem or exc.context or "malformed YAML").split())
         if "could not determine a constructor" in str(exc):
             problem = "tags such as '!!python/...' are not allowed in scene files"
+        else:
+            from game.engine.yamlhints import explain
+
+            hint = explain(
+                text,
+                exc.problem or "",
+                exc.context or "",
+                (exc.problem_mark.line, exc.problem_mark.column) if exc.problem_mark else None,
+                (exc.context_mark.line, exc.context_mark.column) if exc.context_mark else None,
+            )
+            if hint is not None:
+                raise YamlProblem(
+                    Mark(path, hint.line, hint.column), f"YAML syntax: {hint.message}"
+                ) from None
         raise YamlProblem(where, f"YAML syntax: {problem}") from None
     except yaml.reader.ReaderError as exc:
         # Raised for characters YAML forbids (NUL, most control characters); it has a position,

@@ -53,6 +53,7 @@ __all__ = [
     "STORY_ID_PATTERN",
     "WORD_PATTERN",
     "check_story",
+    "check_story_partly",
     "load_story",
 ]
 
@@ -73,24 +74,38 @@ def check_story(
 ) -> tuple[Story | None, list[Diagnostic]]:
     """Load `root` and return the story (None if there were errors) with every diagnostic."""
     with _collector_paused():
-        return _check_story(Path(root), map_dirs)
+        story, diagnostics, _ = _check_story(Path(root), map_dirs)
+    return story, diagnostics
+
+
+def check_story_partly(
+    root: Path | str, map_dirs: Iterable[Path] | None = None
+) -> tuple[Story | None, list[Diagnostic], Story | None]:
+    """`check_story`, and when the story has errors, what of it did compile (None if nothing
+    did, or a file did not parse): `validate` runs on it the checks that errors elsewhere
+    cannot mislead, so their warnings are not lost. That story is never to be played."""
+    with _collector_paused():
+        return _check_story(Path(root), map_dirs, partial=True)
 
 
 def _check_story(
-    root: Path, map_dirs: Iterable[Path] | None
-) -> tuple[Story | None, list[Diagnostic]]:
+    root: Path, map_dirs: Iterable[Path] | None, *, partial: bool = False
+) -> tuple[Story | None, list[Diagnostic], Story | None]:
     """The passes, in order (see the module's docstring)."""
     ctx = Context(root, tuple(map_dirs) if map_dirs is not None else default_map_dirs(root))
     files = read_files(ctx)
     if files is None:
-        return None, ctx.diagnostics
+        return None, ctx.diagnostics, None
     pending = declare(ctx, files.files, files.manifest)
     resolve_deductions(ctx, pending.deductions)
     ctx.scope = build_scope(ctx)
     # The manifest's own keys, before the scenes: their problems are listed first.
     header = read_header(ctx, files.manifest)
     scenes = compile_scenes(ctx, pending.scenes)
-    return assemble(ctx, header, scenes, files.content_hash), ctx.diagnostics
+    story = assemble(ctx, header, scenes, files.content_hash)
+    if story is not None or not partial:
+        return story, ctx.diagnostics, None
+    return None, ctx.diagnostics, assemble(ctx, header, scenes, "", partial=True)
 
 
 @contextlib.contextmanager

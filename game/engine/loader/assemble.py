@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from game.engine.format import STORY_ID
 from game.engine.loader.context import Context
 from game.engine.loader.fields import key_mark, read_ref, read_text, show
 from game.engine.loader.read import SourceFile
@@ -14,7 +15,7 @@ from game.engine.model import Scene, Story, state_name
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict
 
-STORY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+STORY_ID_PATTERN = re.compile(rf"(?:{STORY_ID})\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +52,26 @@ def read_header(ctx: Context, manifest: SourceFile) -> Header:
 
 
 def assemble(
-    ctx: Context, header: Header, scenes: dict[str, Scene], content_hash: str
+    ctx: Context,
+    header: Header,
+    scenes: dict[str, Scene],
+    content_hash: str,
+    *,
+    partial: bool = False,
 ) -> Story | None:
     """Assemble pass. Takes the header, the compiled scenes and the files' hash with the
     context's tables; gives the `Story` (its warnings kept on it), or None if any pass found
-    an error."""
-    if ctx.failed or header.id is None or header.start is None:
+    an error. With `partial`, a story is given despite errors, made of what did compile (never
+    to be played: `validate` runs the checks on it that errors elsewhere cannot mislead)."""
+    if not partial and (ctx.failed or header.id is None or header.start is None):
+        return None
+    start = header.start or next(iter(scenes), None)
+    if start is None or start not in scenes:
         return None
     return Story(
-        id=header.id,
+        id=header.id or "partial",
         title=header.title,
-        start=header.start,
+        start=start,
         chapters=MappingProxyType(dict(sorted(ctx.chapters.items()))),
         variables=MappingProxyType(ctx.variables),
         pilots=MappingProxyType(ctx.pilots),
@@ -79,4 +89,5 @@ def assemble(
         tones=MappingProxyType(ctx.tones),
         personas=MappingProxyType(ctx.personas),
         speakers=MappingProxyType(ctx.speakers),
+        condition_marks=MappingProxyType(ctx.condition_marks),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from game.engine.conditions import Expression, Scope
 from game.engine.diagnostics import Diagnostic, Mark
+from game.engine.loader.places import Places
 from game.engine.model import (
     Chapter,
     Deduction,
@@ -42,6 +43,16 @@ class Context:
     maps: dict[str, str] = field(default_factory=dict)
     scope: Scope | None = None
     expressions: dict[tuple[str, str], Expression] = field(default_factory=dict)
+    # Ids and names whose declaration failed to load: declared anyway, so that what names them
+    # finds them; effects on such a variable are not checked again. `untyped`: variables whose
+    # type itself failed, given a stand-in type; conditions reading them are not reported.
+    broken: set[str] = field(default_factory=set)
+    untyped: set[str] = field(default_factory=set)
+    # Where each condition's key is written, by the mark of what holds it (a line's speaker
+    # key, an order's or a branch's mapping) and the key ('if', 'hint_if').
+    condition_marks: dict[tuple[Mark, str], Mark] = field(default_factory=dict)
+    # Where values are written, for diagnostics that point inside one (a condition's name).
+    places: Places = field(default_factory=Places)
 
     def error(self, mark: Mark, code: str, message: str) -> None:
         """Record an error: the story will not load, but reading goes on to find the rest."""

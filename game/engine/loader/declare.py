@@ -18,7 +18,7 @@ from typing import Any
 
 from game.engine.conditions import Scope
 from game.engine.diagnostics import Mark
-from game.engine.format import LINE_KEYS, OBJECTS
+from game.engine.format import LINE_KEYS, OBJECTS, RESERVED_NAMES, RESERVED_SPEAKER_IDS, whole
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
     as_list,
@@ -50,8 +50,7 @@ from game.engine.model import (
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
-RESERVED_WORDS = ("true", "false", "and", "or", "not")
-"""Words of the condition language, which no variable may be named."""
+RESERVED_WORDS = RESERVED_NAMES
 
 
 @dataclass
@@ -68,9 +67,12 @@ def declare(ctx: Context, files: Iterable[SourceFile], manifest: SourceFile) -> 
     """Declare pass. Takes every parsed file; fills the context's tables (a deduction's
     `requires` still empty) and gives what later passes need. Within a file, lists are read in
     `_LISTS` order, each only where the format allows it (the manifest holds them all, a scene
-    file some), then a scene file's scene ids."""
+    file some), then a scene file's scene ids. The manifest is declared first, then the scene
+    files in load order: of an id declared twice, the manifest's (or else the first file's) is
+    the one kept, and the other is the duplicate reported."""
     pending = Pending()
-    for file in files:
+    ordered = [manifest, *(f for f in files if f is not manifest)]
+    for file in ordered:
         kind = "manifest" if file is manifest else "scene_file"
         data = _file_data(ctx, file, kind)
         if data is None:
@@ -98,7 +100,10 @@ def resolve_deductions(ctx: Context, entries: Iterable[tuple[MarkedDict, str]]) 
         requires = read_refs(
             ctx, data.get("requires"), key_mark(data, "requires"), "evidence", ctx.evidence
         )
-        if len(requires) < 2 and "requires" in data and not ctx.failed:
+        # Counted as written, so that an id misspelt in the list (its own error) is no reason.
+        written = data.get("requires")
+        pieces = 1 if isinstance(written, str) else len(written) if isinstance(written, list) else 2
+        if pieces < 2 and "requires" in data:
             ctx.warning(
                 key_mark(data, "requires"),
                 "W003",
@@ -154,6 +159,11 @@ def _declare_scenes(ctx: Context, data: MarkedDict) -> list[tuple[MarkedDict, in
             continue
         sid = read_id(ctx, sdata, "id", "a scene")
         if sid is None:
+            written = sdata.get("id")
+            if not isinstance(written, str) or not written or written in ctx.scene_marks:
+                continue
+            ctx.broken.add(written)  # its gotos find it; the scene itself is not compiled
+            ctx.scene_marks[written] = sdata.mark
             continue
         if sid in ctx.scene_marks:
             ctx.error(
@@ -185,6 +195,7 @@ class _Kind:
     model: type
     checks: Checks | None = None
     id_key: str = "id"
+    fallback: Callable[[MarkedDict], dict[str, Any]] = lambda data: {}
 
 
 def _declare_list(ctx: Context, key: str, items: Any, where: Mark) -> list[tuple[MarkedDict, str]]:
@@ -199,14 +210,27 @@ def _declare_list(ctx: Context, key: str, items: Any, where: Mark) -> list[tuple
             continue
         ident = read_id(ctx, data, spec.id_key, spec.what)
         particular = spec.checks(ctx, data, ident) if spec.checks else {}
-        if particular is None or ident is None:
-            continue
+        if ident is None:
+            # A bad id is still the name the story uses for it: declared, so that what names
+            # it is not reported again (the story does not load anyway).
+            written = data.get(spec.id_key)
+            if not isinstance(written, str) or not written or written in table:
+                continue
+            ident = written
+            ctx.broken.add(ident)
         if ident in table:
             first = table[ident].mark
             ctx.error(
                 data.mark, "E020", f"duplicate {spec.kind} id '{ident}' (first declared at {first})"
             )
             continue
+        if particular is None:
+            # The entry failed its own checks (reported): it still declares its name, with the
+            # kind's stand-in values, so that its uses are not reported as missing.
+            ctx.broken.add(ident)
+            particular = spec.fallback(data)
+            if spec.kind == "variable" and data.get("type") not in ("bool", "int", "text"):
+                ctx.untyped.add(ident)
         plain = _plain_fields(ctx, data, spec.kind, spec.what)
         table[ident] = spec.model(**{spec.id_key: ident}, **particular, **plain, mark=data.mark)
         declared.append((data, ident))
@@ -251,6 +275,8 @@ def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any
         )
         return None
     default = data.get("default")
+    if kind == "int" and whole(default) is not None:
+        default = whole(default)
     ok = {
         "bool": isinstance(default, bool),
         "int": isinstance(default, int) and not isinstance(default, bool),
@@ -263,12 +289,10 @@ def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any
             f"default of '{name}' must be {kind} (got {show(default)})",
         )
         return None
-    low = data.get("min")
-    high = data.get("max")
+    low = whole(data["min"]) if "min" in data else None
+    high = whole(data["max"]) if "max" in data else None
     for bound_key, bound in (("min", low), ("max", high)):
-        if bound is not None and (
-            kind != "int" or isinstance(bound, bool) or not isinstance(bound, int)
-        ):
+        if bound_key in data and (kind != "int" or bound is None):
             ctx.error(
                 key_mark(data, bound_key),
                 "E012",
@@ -285,6 +309,15 @@ def _variable(ctx: Context, data: MarkedDict, name: str | None) -> dict[str, Any
         ctx.error(data.mark, "E013", f"'{name}' is a reserved word")
         return None
     return {"type": kind, "default": default, "min": low, "max": high}
+
+
+def _variable_fallback(data: MarkedDict) -> dict[str, Any]:
+    """A variable that failed its checks: its declared type when that is one, and that type's
+    plain default; a condition that reads it is not reported again (`Context.broken`)."""
+    kind = data.get("type")
+    kind = kind if kind in ("bool", "int", "text") else "int"
+    default: Any = {"bool": False, "int": 0, "text": ""}[kind]
+    return {"type": kind, "default": default, "min": None, "max": None}
 
 
 def _pilot(ctx: Context, data: MarkedDict, pid: str | None) -> dict[str, Any] | None:
@@ -317,7 +350,7 @@ def _speaker(ctx: Context, data: MarkedDict, sid: str | None) -> dict[str, Any] 
             f"voice must be one of {', '.join(FIXED_SPEAKERS)}",
         )
         return None
-    if sid in (*FIXED_SPEAKERS, *LINE_KEYS, "dossier", "hit"):
+    if sid in (*FIXED_SPEAKERS, *LINE_KEYS, *RESERVED_SPEAKER_IDS):
         ctx.error(
             key_mark(data, "id"),
             "E013",
@@ -390,12 +423,16 @@ _LISTS = (
     "endings",
 )
 _KINDS: dict[str, _Kind] = {
-    "variables": _Kind("variable", "a variable", Variable, _variable, id_key="name"),
-    "pilots": _Kind("pilot", "a pilot", Pilot, _pilot),
-    "speakers": _Kind("speaker", "a speaker", Speaker, _speaker),
+    "variables": _Kind(
+        "variable", "a variable", Variable, _variable, id_key="name", fallback=_variable_fallback
+    ),
+    "pilots": _Kind("pilot", "a pilot", Pilot, _pilot, fallback=lambda data: {"status": "active"}),
+    "speakers": _Kind("speaker", "a speaker", Speaker, _speaker, fallback=lambda data: {}),
     "tones": _Kind("tone", "a tone", Tone),
     "personas": _Kind("persona", "a persona", Persona, _persona),
-    "evidence": _Kind("evidence", "an evidence entry", Evidence, _evidence),
+    "evidence": _Kind(
+        "evidence", "an evidence entry", Evidence, _evidence, fallback=lambda data: {"source": "record"}
+    ),
     "deductions": _Kind("deduction", "a deduction", Deduction, _deduction),
     "endings": _Kind("ending", "an ending", Ending),
 }

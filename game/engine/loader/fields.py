@@ -9,15 +9,21 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from game.engine.conditions import ConditionError, Expression, compile_expression
+from game.engine.conditions import (
+    ConditionError,
+    Expression,
+    compile_expression,
+    names_in,
+    parse,
+)
 from game.engine.diagnostics import Mark, did_you_mean
-from game.engine.format import OBJECTS
+from game.engine.format import ID, OBJECTS, whole
 from game.engine.loader.context import Context
 from game.engine.text import placeholders
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
 MAX_TEXT = 20_000
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_PATTERN = re.compile(rf"(?:{ID})\Z")  # with .match: the whole value, as the schema's ^...$
 
 # The code for a reference to something that is not declared, by what it should have named.
 _MISSING_REF = {
@@ -88,8 +94,8 @@ def read_text(ctx: Context, data: MarkedDict, key: str, what: str, default: str 
 
 def read_int(ctx: Context, data: MarkedDict, key: str, what: str, default: int = 0) -> int:
     """`data[key]` as a whole number (true and false are not numbers here)."""
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
+    value = whole(data.get(key, default))
+    if value is None:
         ctx.error(key_mark(data, key), "E012", f"'{key}' of {what} must be a whole number")
         return default
     return value
@@ -159,12 +165,15 @@ def read_refs(
 
 
 def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") -> Expression | None:
-    """`source` compiled against the story's scope as a condition of type `want`, or None
-    (E040 pointing at the column of the mistake when it can)."""
+    """`source`, the value of the key written at `mark`, compiled against the story's scope as
+    a condition of type `want`, or None (E040 pointing at the mistake inside the condition).
+
+    A condition that reads a variable whose type failed to load (`Context.untyped`) is not
+    reported again: its one error is the declaration's."""
     if isinstance(source, bool) and want == "bool":
         source = "true" if source else "false"
-    if isinstance(source, int) and not isinstance(source, bool) and want == "int":
-        source = str(source)
+    if want == "int" and whole(source) is not None:
+        source = str(whole(source))
     if not isinstance(source, str):
         ctx.error(mark, "E012", f"a condition must be text, got {show(source)}")
         return None
@@ -178,11 +187,25 @@ def read_condition(ctx: Context, source: Any, mark: Mark, want: str = "bool") ->
         ctx.expressions[key] = expression
         return expression
     except ConditionError as exc:
-        # Point at the offending column when the condition sits on the key's own line.
-        column = mark.column + exc.column
-        place = Mark(mark.path, mark.line, column) if exc.column else mark
+        if _names_broken(ctx, source):
+            return None
+        place = ctx.places.inside(mark, source, exc.column)
         ctx.error(place, "E040", f"in condition '{source}': {exc.message}")
         return None
+
+
+def _names_broken(ctx: Context, source: str) -> bool:
+    """Whether the condition (which parses) reads a variable whose type failed to load: the
+    type it was given is a stand-in, so a type error there is that declaration's, already
+    reported. (Anything else declared despite an error is found, so errors here are real.)"""
+    if not ctx.untyped:
+        return False
+    try:
+        tree = parse(source)
+    except ConditionError:
+        return False
+    variables, _ = names_in(tree)
+    return bool(variables & ctx.untyped)
 
 
 def check_placeholders(ctx: Context, text: str, mark: Mark, extra: Iterable[str] = ()) -> None:

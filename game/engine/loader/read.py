@@ -65,6 +65,7 @@ def read_files(ctx: Context) -> StoryFiles | None:
     files: list[SourceFile] = []
     for path in paths:
         display = display_path(path)
+        ctx.places.paths[display] = path
         try:
             data = load_yaml(path, display)
         except YamlProblem as exc:

@@ -14,7 +14,7 @@ from typing import Any
 from game.engine.conditions import Value
 from game.engine.diagnostics import Mark, did_you_mean
 from game.engine.files import MAX_MAP_BYTES
-from game.engine.format import LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL
+from game.engine.format import LINE_KEYS, MAX_SIGNAL, MIN_SIGNAL, WORD, WORDS_TEXT, whole
 from game.engine.loader.context import Context
 from game.engine.loader.fields import (
     ID_PATTERN,
@@ -49,7 +49,7 @@ from game.engine.regular import FileRefused, read_regular
 from game.engine.text import sanitise
 from game.engine.yamlsafe import MarkedDict, MarkedList
 
-WORD_PATTERN = re.compile(r"^[a-z0-9][a-z0-9'-]*$")
+WORD_PATTERN = re.compile(rf"(?:{WORD})\Z")  # with .match: the whole word, as the schema's ^...$
 ENGAGEMENT_DEFAULT_DANGER = 1
 ENGAGEMENT_DEFAULT_IGNORE_COST = 3
 ENGAGEMENT_DEFAULT_HIT = "{pilot}'s signal breaks up and comes back ragged: hit, still moving."
@@ -67,6 +67,14 @@ def compile_scenes(ctx: Context, entries: Iterable[tuple[MarkedDict, int]]) -> d
             scenes[scene.id] = scene
     _unused_tones(ctx, scenes.values())
     return scenes
+
+
+def _condition(ctx: Context, data: MarkedDict, key: str, owner: Mark) -> Any:
+    """`data[key]` read as a condition, its key's place kept for the warnings about it (W018
+    points at the `if`, not at the line or order holding it): by the holder's mark and key."""
+    where = key_mark(data, key)
+    ctx.condition_marks[(owner, key)] = where
+    return read_condition(ctx, data[key], where)
 
 
 def _lines(
@@ -108,7 +116,7 @@ def _lines(
             continue
         text = read_text(ctx, data, speaker, "a radio line")
         check_placeholders(ctx, text, key_mark(data, speaker), extra)
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", key_mark(data, speaker)) if "if" in data else None
         signal = read_int(ctx, data, "signal", "a radio line", MAX_SIGNAL)
         if not MIN_SIGNAL <= signal <= MAX_SIGNAL:
             ctx.error(
@@ -145,18 +153,22 @@ def _effects(ctx: Context, data: Any, where: Mark) -> Effects:
                     mark, "E035", f"no variable '{name}'{did_you_mean(str(name), ctx.variables)}"
                 )
                 continue
+            if name in ctx.broken:
+                continue  # its declaration failed, which is the one error to report
             if key == "add":
                 if variable.type != "int":
                     ctx.error(
                         mark, "E012", f"'add' needs an int variable; '{name}' is {variable.type}"
                     )
-                elif isinstance(value, bool) or not isinstance(value, int):
+                elif whole(value) is None:
                     ctx.error(
                         mark, "E012", f"'add' takes a whole number for '{name}', got {show(value)}"
                     )
                 else:
-                    target.append((name, value))
+                    target.append((name, whole(value)))
                 continue
+            if variable.type == "int" and whole(value) is not None:
+                value = whole(value)
             ok = {
                 "bool": isinstance(value, bool),
                 "int": isinstance(value, int) and not isinstance(value, bool),
@@ -215,7 +227,7 @@ def _branches(ctx: Context, value: Any, mark: Mark, what: str) -> tuple[Branch, 
             if "goto" in data
             else None
         )
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", data.mark) if "if" in data else None
         weight = None
         if "weight" in data:
             weight = read_int(ctx, data, "weight", "a branch", 1)
@@ -230,11 +242,22 @@ def _branches(ctx: Context, value: Any, mark: Mark, what: str) -> tuple[Branch, 
 
 
 def _words(ctx: Context, data: MarkedDict) -> tuple[str, ...]:
+    """An order's typed words, as `format.WORD` and `format.WORDS_TEXT` say (the schema reads
+    the same two): a list of words (a whole number from 0 is a word), or one text of words
+    separated by spaces; kept lower-case."""
     if "words" not in data:
         return ()
     value = data["words"]
     mark = key_mark(data, "words")
     if isinstance(value, str):
+        if not re.fullmatch(WORDS_TEXT, value):
+            ctx.error(
+                mark,
+                "E013",
+                f"typed words are single words (letters, digits, ' and -) separated by spaces; "
+                f"{show(value)} is not",
+            )
+            return ()
         value = value.split()
     if not isinstance(value, list):
         ctx.error(mark, "E012", "'words' takes a list like `[report, status]`")
@@ -249,10 +272,18 @@ def _words(ctx: Context, data: MarkedDict) -> tuple[str, ...]:
                 "quote them: ['no', 'yes']",
             )
             continue
-        if not isinstance(word, str | int) or not WORD_PATTERN.match(str(word).lower()):
-            ctx.error(mark, "E013", f"typed words are single lower-case words; {show(word)} is not")
+        number = whole(word)
+        if number is not None and number >= 0:
+            word = str(number)
+        if not isinstance(word, str) or not WORD_PATTERN.match(word):
+            ctx.error(
+                mark,
+                "E013",
+                f"typed words are single words: letters, digits, ' and -, starting with a "
+                f"letter or digit; {show(word)} is not",
+            )
             continue
-        words.append(str(word).lower())
+        words.append(word.lower())
     return tuple(words)
 
 
@@ -264,7 +295,7 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
             continue
         say = sanitise(read_text(ctx, data, "say", "an order"))
         check_placeholders(ctx, say, key_mark(data, "say"))
-        condition = read_condition(ctx, data["if"], key_mark(data, "if")) if "if" in data else None
+        condition = _condition(ctx, data, "if", data.mark) if "if" in data else None
         disabled = None
         if "disabled" in data:
             disabled = sanitise(read_text(ctx, data, "disabled", "an order"))
@@ -276,7 +307,7 @@ def _orders(ctx: Context, items: Any, where: Mark, in_engagement: bool) -> tuple
                 )
         hint_if = None
         if "hint_if" in data:
-            hint_if = read_condition(ctx, data["hint_if"], key_mark(data, "hint_if"))
+            hint_if = _condition(ctx, data, "hint_if", data.mark)
             if disabled is None:
                 ctx.error(
                     key_mark(data, "hint_if"),
@@ -385,15 +416,13 @@ def _markers(ctx: Context, items: Any, where: Mark) -> tuple[Marker, ...]:
             continue
         at = data.get("at")
         kind = data.get("kind")
-        if (
-            not isinstance(at, list)
-            or len(at) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in at)
-        ):
+        cells = [whole(v) for v in at] if isinstance(at, list) else []
+        if len(cells) != 2 or any(v is None or v < 0 for v in cells):
             ctx.error(
                 key_mark(data, "at"), "E012", "'at' is [column, row], two whole numbers from 0"
             )
             continue
+        at = cells
         if kind not in MARKER_KINDS:
             ctx.error(
                 key_mark(data, "kind"),
@@ -415,7 +444,12 @@ def _load_map(ctx: Context, name: Any, mark: Mark) -> str | None:
         return name
     for folder in ctx.map_dirs:
         candidate = folder / f"{name}.txt"
-        if candidate.exists():
+        try:
+            found = candidate.exists()
+        except OSError as exc:  # a name too long for the file system, say
+            ctx.error(mark, "E036", f"map '{name[:40]}' cannot be looked for: {exc.strerror}")
+            return None
+        if found:
             try:
                 text = read_regular(candidate, MAX_MAP_BYTES).decode("utf-8")
             except FileRefused as exc:
