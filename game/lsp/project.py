@@ -1,0 +1,143 @@
+"""One story in the editor: its overlay, its index and what the loader and validator say of it.
+
+`Project.check` is the one expensive step. It runs the real loader (`check_story`) or the whole
+validator (`validate`: the loader, then reachability, dead ends and the rest) on the overlay, so
+the whole story is in view: a change in one file updates the diagnostics of every other. It
+also re-indexes the files that changed since the last check, reading each through the loader's
+bounded reader first; a file the loader could not read (E001) keeps its last index.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from game.engine.diagnostics import Diagnostic, display_path
+from game.engine.loader import MANIFEST
+from game.lsp.index import FileIndex, StoryIndex, index_text
+from game.lsp.overlay import Overlay
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A diagnostic placed in a real file: 0-based line and column, as editors count."""
+
+    path: Path
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+
+@dataclass
+class Checked:
+    """What one check found: the findings of every file of the story (an empty list for a
+    file with none), and the files whose index changed or went away."""
+
+    findings: dict[Path, list[Finding]]
+    indexed: list[FileIndex] = field(default_factory=list)
+    dropped: list[Path] = field(default_factory=list)
+    loaded: bool = False
+
+
+def find_root(path: Path) -> Path | None:
+    """The story folder a file belongs to: the nearest folder above it holding story.yaml."""
+    for folder in path.parents:
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None
+
+
+class Project:
+    """One story folder being edited."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.overlay = Overlay(root)
+        self.index = StoryIndex()
+        # Worker-side: what each file's index was built from (disk stamp or buffer text).
+        self._stamps: dict[Path, object] = {}
+
+    def check(self, buffers: dict[Path, str], *, full: bool) -> Checked:
+        """Check the story with `buffers` (a snapshot of the open buffers) laid over disk: the
+        loader's diagnostics, and re-index what changed; with `full`, every check `handler-one
+        validate` makes, and no re-indexing (a full check runs beside the quick ones)."""
+        from game.engine.loader import check_story
+        from game.engine.validate import validate
+
+        files = self.overlay.sync(buffers)
+        shadow = self.overlay.shadow
+        if full:
+            diagnostics = validate(shadow)
+            loaded = not any(d.severity == "error" and d.code < "E060" for d in diagnostics)
+        else:
+            story, diagnostics = check_story(shadow)
+            loaded = story is not None
+        findings: dict[Path, list[Finding]] = {path: [] for path in files}
+        unread: set[Path] = set()
+        for diagnostic in diagnostics:
+            finding = self._place(diagnostic)
+            findings.setdefault(finding.path, []).append(finding)
+            if diagnostic.code in ("E001", "E002"):
+                unread.add(finding.path)
+        checked = Checked(findings, loaded=loaded)
+        if full or any(d.code == "E002" for d in diagnostics):
+            return checked
+        for path in files:
+            if path not in unread:
+                fresh = self._reindex(path, buffers.get(path))
+                if fresh is not None:
+                    checked.indexed.append(fresh)
+        for path in set(self._stamps) - set(files):
+            del self._stamps[path]
+            checked.dropped.append(path)
+        return checked
+
+    def _reindex(self, path: Path, buffer: str | None) -> FileIndex | None:
+        """A new index of one file if it changed since it was last indexed, else None."""
+        from game.engine.regular import read_regular
+        from game.engine.yamlsafe import MAX_FILE_BYTES
+
+        if buffer is not None:
+            stamp: object = ("buffer", buffer)
+        else:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            stamp = ("disk", info.st_mtime_ns, info.st_size)
+        if self._stamps.get(path) == stamp:
+            return None
+        try:
+            text = buffer if buffer is not None else read_regular(path, MAX_FILE_BYTES).decode()
+            fresh = index_text(path, text, manifest=path == self.root / MANIFEST)
+        except Exception:  # noqa: BLE001 - the loader has said what is wrong with the file
+            return None
+        self._stamps[path] = stamp
+        return fresh
+
+    def apply(self, checked: Checked) -> None:
+        """Take a check's new indexes (on the thread that answers requests)."""
+        for fresh in checked.indexed:
+            self.index.put(fresh)
+        for path in checked.dropped:
+            self.index.drop(path)
+
+    def _place(self, diagnostic: Diagnostic) -> Finding:
+        mark = diagnostic.mark
+        real = self.overlay.real_of(Path(mark.path))
+        if real is None:
+            real, line, column = self.root / MANIFEST, 0, 0
+        else:
+            line, column = max(mark.line - 1, 0), max(mark.column - 1, 0)
+        message = diagnostic.message
+        shadow = str(self.overlay.shadow)
+        for form in {shadow, display_path(self.overlay.shadow)}:
+            message = message.replace(form, display_path(self.root))
+        return Finding(real, line, column, diagnostic.severity, diagnostic.code, message)
+
+    def close(self) -> None:
+        """Remove the overlay's folder."""
+        self.overlay.close()
