@@ -39,7 +39,6 @@ _LIST_KEYS = {
 }
 _MAP_KEYS = {"set": "variable", "add": "variable", "status": "pilot"}
 _CONDITION_KEY = re.compile(r"""(?:^|[\s{,])(?:if|hint_if|danger):\s*(['"]?)(.*)$""")
-_KEY_VALUE = re.compile(r"""(?:^|[\s{,\[-])([a-z_]+):\s*(['"]?)([^:]*)$""")
 _WORD = re.compile(r"[A-Za-z0-9_]*$")
 _KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([a-z_]+):\s*(?:#.*)?$")
 
@@ -64,21 +63,24 @@ def wanted(lines: list[str], line: int, column: int) -> Want | None:
     start = word.start() if word else column
     head = before[:start]
     condition = _CONDITION_KEY.search(head)
-    if condition:
+    if condition and not _ended(condition.group(2), flow="{" in head[: condition.start() + 1]):
         return _in_condition(condition.group(2), start)
     if re.search(r"\{$", head) and re.search(r"""['"]""", head):
         return Want(("variable",), start)
-    key = _KEY_VALUE.search(head)
-    if key:
-        name, rest = key.group(1), key.group(3)
-        if name in _SCALAR_KEYS and not rest.strip():
-            return Want((_SCALAR_KEYS[name],), start)
-        if name in _LIST_KEYS and re.fullmatch(r"\s*(\[[\w\s,]*)?", rest):
-            return Want((_LIST_KEYS[name],), start)
-        if name in _MAP_KEYS and re.fullmatch(r"\s*\{([^{}]*,)?\s*", rest):
-            return Want((_MAP_KEYS[name],), start)
-        if name == "radio" and re.fullmatch(r"\s*\[\s*\{\s*", rest):
-            return Want(("voice",), start)
+    names = "|".join(_MAP_KEYS)
+    mapping = re.search(rf"(?:^|[\s{{,])({names}):\s*\{{(?:[^{{}}]*,)?\s*$", head)
+    if mapping:
+        return Want((_MAP_KEYS[mapping.group(1)],), start)
+    names = "|".join(_LIST_KEYS)
+    listed = re.search(rf"(?:^|[\s{{,])({names}):\s*(?:\[[\w\s,]*)?$", head)
+    if listed:
+        return Want((_LIST_KEYS[listed.group(1)],), start)
+    names = "|".join(_SCALAR_KEYS)
+    scalar = re.search(rf"(?:^|[\s{{,-])({names}):\s*$", head)
+    if scalar:
+        return Want((_SCALAR_KEYS[scalar.group(1)],), start)
+    if re.search(r"(?:^|\s)radio:\s*\[\s*\{\s*$", head):
+        return Want(("voice",), start)
     stripped = head.strip()
     if stripped in ("", "-", "- {", "{") or re.fullmatch(r"-\s*\{?\s*", stripped):
         parent = _parent_key(lines, line, len(head) - len(head.lstrip()), dash="-" in stripped)
@@ -89,6 +91,18 @@ def wanted(lines: list[str], line: int, column: int) -> Want | None:
         if parent == "radio" and "-" in stripped:
             return Want(("voice",), start)
     return None
+
+
+def _ended(condition: str, *, flow: bool) -> bool:
+    """Whether a condition inside a flow mapping (`{if: ..., goto: `) has ended at a comma."""
+    if not flow:
+        return False
+    depth = 0
+    for char in condition:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char in ",}":
+            return True
+    return False
 
 
 def _in_condition(text: str, start: int) -> Want:
