@@ -128,12 +128,15 @@ class _Walker:
     def __init__(self, index: FileIndex) -> None:
         self.index = index
         self.lines = index.lines
+        # An alias (`*name`) is the node its anchor wrote: walked once, named once.
+        self.seen: set[int] = set()
 
     # --- objects, by the format's field table ------------------------------------------------
 
     def walk_object(self, node: Any, kind: str) -> None:
-        if type(node).__name__ != "MappingNode":
+        if type(node).__name__ != "MappingNode" or id(node) in self.seen:
             return
+        self.seen.add(id(node))
         fields = OBJECTS[kind]
         id_key = "name" if kind == "variable" else "id"
         for key_node, value in node.value:
@@ -185,9 +188,11 @@ class _Walker:
                     self.reference(VOICES, key_node)
                 self.text(value)
 
-    @staticmethod
-    def items(node: Any) -> list[Any]:
-        return list(node.value) if type(node).__name__ == "SequenceNode" else []
+    def items(self, node: Any) -> list[Any]:
+        if type(node).__name__ != "SequenceNode" or id(node) in self.seen:
+            return []
+        self.seen.add(id(node))
+        return list(node.value)
 
     # --- what is recorded --------------------------------------------------------------------
 
@@ -202,8 +207,8 @@ class _Walker:
                 continue
             if _is_scalar(value):
                 facts.append((key, str(value.value)))
-            elif key == "requires":
-                facts.append((key, ", ".join(str(i.value) for i in self.items(value))))
+            elif key == "requires" and type(value).__name__ == "SequenceNode":
+                facts.append((key, ", ".join(str(getattr(i, "value", "")) for i in value.value)))
             elif key == "radio" and kind == "scene":
                 first = _first_line(value)
                 if first:
@@ -229,12 +234,15 @@ class _Walker:
 
     def segments(self, node: Any) -> Iterator[tuple[int, int, str]]:
         """The source text of a scalar, line by line, as (line, first column, text), without
-        its quotes: names inside are found where they are written, however it is folded."""
-        if not _is_scalar(node) or getattr(node, "style", None) in ("|", ">"):
+        its quotes or a block scalar's header: names inside are found where they are written,
+        however the value is folded."""
+        if not _is_scalar(node):
             return
         start, end = node.start_mark, node.end_mark
-        quoted = getattr(node, "style", None) in ("'", '"')
-        for line in range(start.line, min(end.line, len(self.lines) - 1) + 1):
+        style = getattr(node, "style", None)
+        quoted = style in ("'", '"')
+        first_line = start.line + 1 if style in ("|", ">") else start.line
+        for line in range(first_line, min(end.line, len(self.lines) - 1) + 1):
             text = self.lines[line]
             first = start.column + (1 if quoted else 0) if line == start.line else 0
             last = end.column - (1 if quoted else 0) if line == end.line else len(text)
