@@ -253,3 +253,36 @@ def test_renaming_one_id_of_every_kind_everywhere_keeps_the_story_whole(tmp_path
     assert "ch1_hello" in story.scenes and "squad_trust" in story.variables
     assert "farshot" in story.pilots
     assert story.start == ("ch1_hello" if before.start == "ch1_first_contact" else before.start)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "[" * 60_000,
+        "a: &a [x]\n"
+        + "".join(
+            f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}]\n"
+            for i in range(40)
+        ),
+        "chapter: 1\nscenes:\n  - id: [unclosed\n",
+    ],
+    ids=["deep", "alias-bomb", "syntax"],
+)
+def test_a_hostile_buffer_is_an_error_and_keeps_the_last_index(
+    mini_copy: Path, hostile: str
+) -> None:
+    from game.lsp.project import Project
+
+    project = Project(mini_copy.resolve())
+    try:
+        ch1 = project.root / "ch1.yaml"
+        project.apply(project.check({}, full=False))
+        before = project.index.files[ch1]
+        checked = project.check({ch1: hostile}, full=False)
+        project.apply(checked)
+        assert [f.code for f in checked.findings[ch1]] == ["E001"]
+        assert project.index.files[ch1] is before
+        assert not checked.loaded
+    finally:
+        project.close()
+    assert not project.overlay.shadow.exists()
