@@ -30,7 +30,7 @@ from game.lsp.project import Checked, Finding, Project, find_root
 DEBOUNCE = 0.25
 """Seconds after the last change before the story is checked again."""
 
-SETTLE = 3.0
+SETTLE = 10.0
 """Seconds a request waits for the check of the text it is about."""
 
 _COMPLETION_KINDS = {
@@ -107,6 +107,17 @@ class StoryServer(LanguageServer):
         )
 
     async def _check(self, project: Project, generation: int, *, full: bool, wait: float) -> None:
+        try:
+            await self._checks(project, generation, full=full, wait=wait)
+        except Exception as exc:  # noqa: BLE001 - a bug must not leave requests waiting
+            self.fresh[project.root].set()
+            self.window_log_message(
+                types.LogMessageParams(
+                    types.MessageType.Error, f"handler-one: check failed: {exc!r}"
+                )
+            )
+
+    async def _checks(self, project: Project, generation: int, *, full: bool, wait: float) -> None:
         root = project.root
         if wait:
             await asyncio.sleep(wait)
