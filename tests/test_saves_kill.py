@@ -150,7 +150,10 @@ def test_sigkill_at_random_points_while_saving_loses_nothing(tmp_path):
 
 
 REPLACE_KILLS = 120
-REPLACE_BUDGET_SECONDS = 8.0
+# A deadline, not a measure: on a loaded machine a forked child may not run at all before its
+# kill, so the loop goes on (up to this) until the kills have landed both inside and after
+# whole replacements.
+REPLACE_DEADLINE_SECONDS = 120.0
 REPLACE_MIN_KILLS = 30
 
 
@@ -184,13 +187,22 @@ def test_sigkill_while_replacing_an_autosave_leaves_the_old_or_the_new(tmp_path)
     seen: set[str] = set()
     kills = 0
     started = time.monotonic()
-    while kills < REPLACE_KILLS and time.monotonic() - started < REPLACE_BUDGET_SECONDS:
+    def covered() -> bool:
+        leftovers = [p for p in store.directory.iterdir() if p.name.endswith(".tmp")]
+        return kills >= REPLACE_MIN_KILLS and len(leftovers) >= 3 and len(seen) >= 2
+
+    while (kills < REPLACE_KILLS or not covered()) and (
+        time.monotonic() - started < REPLACE_DEADLINE_SECONDS
+    ):
+        if kills >= REPLACE_KILLS and covered():
+            break
         newest = store.list(story)[0]
         assert newest.slot == target.slot, f"kill {kills}: the replaced autosave is not the newest"
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             _replacing_child(store, games, newest, rng.randrange(len(games)))
-        time.sleep(rng.uniform(0.0, 0.01))
+        # Mostly short, sometimes long enough for a whole replacement on a busy machine.
+        time.sleep(rng.uniform(0.0, 0.01 if kills % 4 else 0.08))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
@@ -206,7 +218,7 @@ def test_sigkill_while_replacing_an_autosave_leaves_the_old_or_the_new(tmp_path)
                 assert _key(store.load(slot, story).engine) == other, f"kill {kills}: '{slot}'"
         assert store.list_problems() == []
 
-    assert kills >= REPLACE_MIN_KILLS, f"only {kills} kills in {REPLACE_BUDGET_SECONDS}s"
+    assert kills >= REPLACE_MIN_KILLS, f"only {kills} kills in {REPLACE_DEADLINE_SECONDS}s"
     # The kills landed in the middle of replacements (a temporary file cut short before its
     # rename) and after whole ones (the slot changed to another game).
     leftovers = [p.name for p in store.directory.iterdir() if p.name.endswith(".tmp")]

@@ -92,9 +92,14 @@ def parse_sets(pairs: Sequence[str], story: Story) -> dict[str, bool | int | str
 
             number = parse_int(raw)
             if number is None:
-                raise UsageError(
-                    f"--set {name}: '{one_line(raw[:40])}' is not a whole number {INT_RANGE_TEXT}"
+                digits = raw.strip().lstrip("+-")
+                why = (
+                    f"is too large (whole numbers are {INT_RANGE_TEXT})"
+                    if digits.isascii() and digits.isdecimal()
+                    else "is not a whole number"
                 )
+                shown = one_line(raw[:40]) + ("…" if len(raw) > 40 else "")
+                raise UsageError(f"--set {name}: '{shown}' {why}")
             values[name] = variable.clamp(number)
         else:
             values[name] = raw
