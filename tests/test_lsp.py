@@ -260,3 +260,23 @@ async def test_hover_and_symbols(client: LanguageClient, mini_copy: Path) -> Non
         "end_scene_good",
         "end_scene_bad",
     ]
+
+
+async def test_opening_a_file_runs_every_check_of_validate(
+    client: LanguageClient, mini_copy: Path
+) -> None:
+    """The story-wide checks (here W010, a scene nothing leads to) arrive on open and save."""
+    ch1 = mini_copy / "ch1.yaml"
+    with ch1.open("a", encoding="utf-8") as file:
+        file.write(
+            '  - id: lonely\n    title: Lonely\n    radio: [{hq: "Nobody comes."}]\n'
+            "    ending: end_bad\n"
+        )
+    address = await open_file(client, ch1)
+
+    def unreachable() -> list[types.Diagnostic]:
+        return [d for d in client.diagnostics.get(address, []) if d.code == "W010"]
+
+    (warning,) = await until(unreachable, "W010 from the whole validator")  # type: ignore[misc]
+    assert warning.severity == types.DiagnosticSeverity.Warning
+    assert warning.range.start.line == position_of(ch1, "id: lonely").line

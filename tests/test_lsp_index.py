@@ -276,9 +276,9 @@ def test_a_hostile_buffer_is_an_error_and_keeps_the_last_index(
     project = Project(mini_copy.resolve())
     try:
         ch1 = project.root / "ch1.yaml"
-        project.apply(project.check({}, full=False))
+        project.apply(project.check({}))
         before = project.index.files[ch1]
-        checked = project.check({ch1: hostile}, full=False)
+        checked = project.check({ch1: hostile})
         project.apply(checked)
         assert [f.code for f in checked.findings[ch1]] == ["E001"]
         assert project.index.files[ch1] is before

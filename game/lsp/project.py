@@ -1,19 +1,23 @@
 """One story in the editor: its overlay, its index and what the loader and validator say of it.
 
-`Project.check` is the one expensive step. It runs the real loader (`check_story`) or the whole
-validator (`validate`: the loader, then reachability, dead ends and the rest) on the overlay, so
-the whole story is in view: a change in one file updates the diagnostics of every other. It
-also re-indexes the files that changed since the last check, reading each through the loader's
-bounded reader first; a file the loader could not read (E001) keeps its last index.
+`Project.check` runs the real loader (`check_story`) on the overlay, so the whole story is in
+view: a change in one file updates the diagnostics of every other. It also re-indexes the files
+that changed since the last check, reading each through the loader's bounded reader first; a
+file the loader could not read (E001) keeps its last index. The whole validator (reachability,
+dead ends and the rest, seconds of work on a large story) runs as `handler-one validate --json`
+on the same overlay, in a process of its own (`validate_command`, `findings_of`): it then takes
+no time from the checks of the next keystrokes, and is stopped when they make it stale.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from game.engine.diagnostics import Diagnostic, display_path
+from game.engine.diagnostics import Diagnostic, Mark, display_path
 from game.engine.loader import MANIFEST
 from game.lsp.index import FileIndex, StoryIndex, index_text
 from game.lsp.overlay import Overlay
@@ -59,22 +63,17 @@ class Project:
         self.index = StoryIndex()
         # Worker-side: what each file's index was built from (disk stamp or buffer text).
         self._stamps: dict[Path, object] = {}
+        self.files: list[Path] = []
 
-    def check(self, buffers: dict[Path, str], *, full: bool) -> Checked:
+    def check(self, buffers: dict[Path, str]) -> Checked:
         """Check the story with `buffers` (a snapshot of the open buffers) laid over disk: the
-        loader's diagnostics, and re-index what changed; with `full`, every check `handler-one
-        validate` makes, and no re-indexing (a full check runs beside the quick ones)."""
+        loader's diagnostics; and re-index what changed."""
         from game.engine.loader import check_story
-        from game.engine.validate import validate
 
         files = self.overlay.sync(buffers)
-        shadow = self.overlay.shadow
-        if full:
-            diagnostics = validate(shadow)
-            loaded = not any(d.severity == "error" and d.code < "E060" for d in diagnostics)
-        else:
-            story, diagnostics = check_story(shadow)
-            loaded = story is not None
+        story, diagnostics = check_story(self.overlay.shadow)
+        loaded = story is not None
+        self.files = files
         findings: dict[Path, list[Finding]] = {path: [] for path in files}
         unread: set[Path] = set()
         for diagnostic in diagnostics:
@@ -83,7 +82,7 @@ class Project:
             if diagnostic.code in ("E001", "E002"):
                 unread.add(finding.path)
         checked = Checked(findings, loaded=loaded)
-        if full or any(d.code == "E002" for d in diagnostics):
+        if any(d.code == "E002" for d in diagnostics):
             return checked
         for path in files:
             if path not in unread:
@@ -94,6 +93,36 @@ class Project:
             del self._stamps[path]
             checked.dropped.append(path)
         return checked
+
+    def validate_command(self) -> list[str]:
+        """The command that runs every check of `handler-one validate` on the overlay as it was
+        last checked, printing JSON (run it with the overlay's folder as working directory)."""
+        return [sys.executable, "-m", "game", "validate", "--json", str(self.overlay.shadow)]
+
+    def findings_of(self, report: str) -> dict[Path, list[Finding]] | None:
+        """`validate --json`'s report as findings for every file, or None if it is not one."""
+        try:
+            items = json.loads(report)
+            diagnostics = [
+                Diagnostic(
+                    Mark(
+                        os.path.join(self.overlay.shadow, item["path"]),
+                        int(item["line"]),
+                        int(item["column"]),
+                    ),
+                    item["severity"],
+                    str(item["code"]),
+                    str(item["message"]),
+                )
+                for item in items
+            ]
+        except (ValueError, TypeError, KeyError):
+            return None
+        findings: dict[Path, list[Finding]] = {path: [] for path in self.files}
+        for diagnostic in diagnostics:
+            finding = self._place(diagnostic)
+            findings.setdefault(finding.path, []).append(finding)
+        return findings
 
     def _reindex(self, path: Path, buffer: str | None) -> FileIndex | None:
         """A new index of one file if it changed since it was last indexed, else None."""

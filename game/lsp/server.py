@@ -1,9 +1,10 @@
 """The language server (pygls 2) over stdio: `handler-one lsp`.
 
-Each story (a folder holding `story.yaml`) an open file belongs to is a `Project`. Opening or
-saving a file checks the whole story with every check `validate` makes; a change checks it
-with the loader alone, `DEBOUNCE` seconds after the last keystroke. Checks run one at a time on
-a worker thread, so requests are answered meanwhile; a request about a file waits (at most
+Each story (a folder holding `story.yaml`) an open file belongs to is a `Project`. A change
+checks the whole story with the loader, `DEBOUNCE` seconds after the last keystroke; opening or
+saving a file checks it so, then with every check `validate` makes (in a process of its own,
+stopped by the next change). The loader's checks run one at a time on a worker thread, so
+requests are answered meanwhile; a request about a file waits (at most
 `SETTLE` seconds) for the check of its latest text, so the index it answers from is current.
 """
 
@@ -65,10 +66,10 @@ class StoryServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("handler-one", __version__)
         self.projects: dict[Path, Project] = {}
-        # Quick checks (the loader) one at a time; the whole validator beside them, so a slow
-        # search for dead ends never holds up the diagnostics of the next keystroke.
+        # The loader's checks, one at a time; the whole validator runs in its own process
+        # (`validating`), so a slow search for dead ends never holds up the next keystroke's.
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check")
-        self.analyst = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate")
+        self.validating: dict[Path, asyncio.subprocess.Process] = {}
         self.generation: dict[Path, int] = {}
         self.fresh: dict[Path, asyncio.Event] = {}
         self.published: dict[Path, set[Path]] = {}
@@ -102,6 +103,10 @@ class StoryServer(LanguageServer):
         root = project.root
         self.generation[root] = self.generation.get(root, 0) + 1
         self.fresh[root].clear()
+        running = self.validating.pop(root, None)
+        if running is not None and running.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                running.kill()
         asyncio.get_running_loop().create_task(
             self._check(project, self.generation[root], full=full, wait=wait)
         )
@@ -125,9 +130,7 @@ class StoryServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         buffers = self.buffers(project)
-        checked = await loop.run_in_executor(
-            self.worker, partial(project.check, buffers, full=False)
-        )
+        checked = await loop.run_in_executor(self.worker, partial(project.check, buffers))
         # The index is right for the text it was built from, current or not: take it always.
         project.apply(checked)
         if self.generation.get(root) != generation:
@@ -135,11 +138,27 @@ class StoryServer(LanguageServer):
         self.fresh[root].set()
         self.publish(project, checked)
         if full and checked.loaded:
-            checked = await loop.run_in_executor(
-                self.analyst, partial(project.check, buffers, full=True)
-            )
-            if self.generation.get(root) == generation:
-                self.publish(project, checked)
+            findings = await self.validate(project)
+            if findings is not None and self.generation.get(root) == generation:
+                self.publish(project, Checked(findings))
+
+    async def validate(self, project: Project) -> dict[Path, list[Finding]] | None:
+        """Every check of `handler-one validate` on the overlay, in a process of its own; None
+        when it was stopped (a newer change) or did not answer."""
+        process = await asyncio.create_subprocess_exec(
+            *project.validate_command(),
+            cwd=project.overlay.shadow,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        self.validating[project.root] = process
+        report, _ = await process.communicate()
+        if self.validating.get(project.root) is process:
+            del self.validating[project.root]
+        if process.returncode not in (0, 1):
+            return None
+        return project.findings_of(report.decode("utf-8", errors="replace"))
 
     async def settle(self, project: Project) -> None:
         """Wait (a little) for the check of the latest text."""
@@ -433,7 +452,9 @@ def shutdown(ls: StoryServer, params: None) -> None:
     for project in ls.projects.values():
         project.close()
     ls.worker.shutdown(wait=False, cancel_futures=True)
-    ls.analyst.shutdown(wait=False, cancel_futures=True)
+    for process in ls.validating.values():
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
 
 
 def main() -> NoReturn:
