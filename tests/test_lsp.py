@@ -33,7 +33,7 @@ async def client(lsp_client: LanguageClient, mini_copy: Path):
 
 
 def uri(path: Path) -> str:
-    return from_fs_path(str(path.resolve())) or ""
+    return from_fs_path(str(path.absolute())) or ""
 
 
 async def until(condition: Callable[[], object], what: str, deadline: float = 10.0) -> object:
@@ -280,3 +280,16 @@ async def test_opening_a_file_runs_every_check_of_validate(
     (warning,) = await until(unreachable, "W010 from the whole validator")  # type: ignore[misc]
     assert warning.severity == types.DiagnosticSeverity.Warning
     assert warning.range.start.line == position_of(ch1, "id: lonely").line
+
+
+async def test_a_story_opened_through_a_link_is_answered_under_the_editor_s_paths(
+    client: LanguageClient, mini_copy: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "linked"
+    link.symlink_to(mini_copy, target_is_directory=True)
+    ch1 = link / "ch1.yaml"
+    address = await open_file(client, ch1)
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(types.TextDocumentIdentifier(address), position_of(ch1, "fight", 1))
+    )
+    assert isinstance(result, list) and [r.uri for r in result] == [address]

@@ -243,7 +243,9 @@ class StoryServer(LanguageServer):
 
 def _path(uri: str) -> Path | None:
     path = to_fs_path(uri)
-    return Path(path).resolve() if path else None
+    # Not resolved: answers name files by the paths the editor opened them under (a link
+    # followed would give another name, and the editor would not match it to its buffer).
+    return Path(os.path.abspath(path)) if path else None
 
 
 server = StoryServer()
