@@ -37,6 +37,8 @@ CHROMIUM_FLAGS = [
 ]
 GAME_DEADLINE = 60.0
 """Seconds a step of a game may take on a loaded two-core machine (a deadline, not a timing)."""
+CONNECTED = "\x1b[?424242z"
+"""Marks each websocket the page opens in what its terminal received (`screen_text` drops it)."""
 LOAD_GAMES = 20
 MEMORY_PER_GAME_MIB = 80
 SERVER_MEMORY_MIB = 100
@@ -310,6 +312,7 @@ def test_a_browser_plays_and_quicksaves_and_another_browser_does_not_see_it(
             assert (folder / "saves" / "quick.json").is_file()
             page.keyboard.press("l")
             _wait_text(page, received, "quicksave")  # the Load screen lists it
+            assert received.count(CONNECTED) == 1, "the page reloaded (a second game began)"
             page.screenshot(path=str(shot))
             print(f"played in {time.monotonic() - started:.1f} s; screenshot: {shot}")
 
@@ -332,6 +335,7 @@ def _open(browser, served: Served):  # noqa: ANN001, ANN202
     received: list[str] = []
 
     def on_websocket(ws) -> None:  # noqa: ANN001
+        received.append(CONNECTED)
         ws.on(
             "framereceived",
             lambda data: received.append(
