@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import os
 import re
 import secrets
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
@@ -138,7 +138,16 @@ class PlayerGame(AppService):
 
     async def stop(self) -> None:
         """Ask the game to quit (it keeps the game), wait `QUIT_GRACE` seconds, then end its
-        process group; always reap the process."""
+        process group; always reap the process. Safe to call more than once at a time (the
+        websocket's end and the server's shutdown both call it): later calls wait for the
+        first."""
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    _stopping: asyncio.Future[None] | None = None
+
+    async def _stop(self) -> None:
         task, self._task = self._task, None
         process = self._process
         if task is not None:
@@ -146,7 +155,7 @@ class PlayerGame(AppService):
             await self.send_meta({"type": "quit"})
             try:
                 await asyncio.wait_for(asyncio.shield(task), QUIT_GRACE)
-            except (TimeoutError, asyncio.CancelledError):
+            except TimeoutError:
                 task.cancel()
         if process is None:
             return
@@ -181,7 +190,7 @@ class PlayerServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = web.Application()
-        aiohttp_jinja2.setup(app, loader=__import__("jinja2").FileSystemLoader(self.templates_path))
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
                 web.get("/", self.handle_index, name="index"),
@@ -211,7 +220,7 @@ class PlayerServer(Server):
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": f"{scheme}://{request.host}/ws",
             "config": {"static": {"url": f"{base}/static/"}},
-            "application": {"name": html.escape(self.title)},
+            "application": {"name": self.title},  # the template escapes it
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
         if player_folder(self.root, request.cookies.get(COOKIE)) is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -247,6 +248,35 @@ def test_a_game_the_player_quits_ends_and_is_reaped(tmp_path: Path) -> None:
         assert folder is not None and orders_given(folder) == 0
 
     with serve(tmp_path / "players") as served:
+        asyncio.run(run(served))
+
+
+def test_stopping_the_server_ends_every_game_it_runs(tmp_path: Path) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def run(served: Served) -> None:
+        async with aiohttp.ClientSession() as session:
+            player = Player(served)
+            await player.open_page(session)
+            game = asyncio.create_task(player.play(session, [("n", "New game")]))
+            await asyncio.to_thread(
+                wait_until,
+                lambda: served.players() and orders_given(served.players()[0]) == 0,
+                GAME_DEADLINE,
+                "the new game's autosave",
+            )
+            assert children(served.process.pid)
+            served.process.send_signal(signal.SIGTERM)
+            await game  # the server closes the page's connection
+        assert await asyncio.to_thread(served.process.wait, GAME_DEADLINE) == 0
+        await asyncio.to_thread(
+            wait_until,
+            lambda: any("every game in progress is kept" in line for line in served.output),
+            GAME_DEADLINE,
+            "the stop message",
+        )
+
+    with serve(tmp_path / "players") as served:  # it checks no game process is left
         asyncio.run(run(served))
 
 
