@@ -77,6 +77,29 @@ def test_new_ids_are_accepted_and_differ() -> None:
     assert all(player_folder(Path("/srv/players"), one) is not None for one in ids)
 
 
+def test_a_game_keeps_its_saves_and_settings_in_its_players_folder(tmp_path: Path) -> None:
+    from textual_serve.download_manager import DownloadManager
+
+    from game.serve import PlayerGame
+
+    async def nothing(_data: object = None) -> None:
+        return None
+
+    folder = tmp_path / new_player_id()
+    game = PlayerGame(
+        ["true"],
+        folder,
+        write_bytes=nothing,
+        write_str=nothing,
+        close=nothing,
+        download_manager=DownloadManager(),
+    )
+    environment = game._build_environment(100, 30)
+    assert environment["HANDLER_ONE_SAVE_DIR"] == str(folder / "saves")
+    assert environment["HANDLER_ONE_CONFIG_DIR"] == str(folder / "config")
+    assert environment["TEXTUAL_DRIVER"].endswith(":WebDriver")
+
+
 def test_the_title_screen_never_imports_the_web_server() -> None:
     code = (
         "import sys, game.cli, game.tui.app; "
