@@ -329,6 +329,14 @@ def serve(options: ServeOptions) -> int:
     """`handler-one serve`: run the server until stopped. Returns the exit code."""
     server = PlayerServer(options, game_command())
     try:
+        server.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(
+            f"handler-one serve: cannot keep saves in {server.root}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
         asyncio.run(server.run())
     except OSError as exc:
         print(

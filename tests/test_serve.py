@@ -123,6 +123,20 @@ def test_bad_serve_options_are_one_line_and_status_two() -> None:
         assert len(run.stderr.strip().splitlines()) == 1, run.stderr
 
 
+def test_a_save_root_that_cannot_be_a_folder_is_one_line_and_status_one(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    run = subprocess.run(
+        [sys.executable, "-m", "game", "serve", "--port", "0", "--save-root", str(blocker / "x")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1, run
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()]
+    assert "cannot keep saves" in run.stderr
+
+
 # --- a websocket player, as the page's script is ----------------------------------------------
 
 
