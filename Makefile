@@ -20,6 +20,10 @@ test: $(STAMP)
 		(apt-get install -y -qq tmux graphviz >/dev/null 2>&1 || \
 		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq tmux graphviz >/dev/null 2>&1)) || \
 		echo "tmux/graphviz unavailable: the real-terminal and DOT tests will say why they skip"; }
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)); } || \
+		echo "chromium unavailable: the browser test of handler-one serve will say why it skips"
 	@test -d .cache/mermaid/node_modules/mermaid || { command -v npm >/dev/null 2>&1 && \
 		npm install --silent --no-audit --no-fund --prefix .cache/mermaid mermaid@11 jsdom@29 >/dev/null 2>&1; } || \
 		echo "mermaid unavailable: the Mermaid parser test will say why it skips"

@@ -24,7 +24,7 @@ from game.tools.common import (
 if TYPE_CHECKING:
     from game.session import Resumed, Session
 
-COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves")
+COMMANDS = ("play", "validate", "playtest", "graph", "schema", "stats", "saves", "serve")
 
 
 # --- play -------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         if others:
             raise UsageError(f"--continue resumes the last game; leave out {', '.join(others)}")
     run_console = None
-    if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+    if not args.plain and (served() or (sys.stdin.isatty() and sys.stdout.isatty())):
         try:
             from game.tui.app import run_console
         except ImportError:
@@ -102,6 +102,14 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     fresh = args.resume and resumed is None
     return play(session, resumed, note="No game to continue; a new game begins." if fresh else None)
+
+
+def served() -> bool:
+    """Whether Textual draws to a browser (`handler-one serve` runs each game with its web
+    driver, over pipes): then the console runs though stdin and stdout are not a terminal."""
+    import os
+
+    return os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver")
 
 
 def open_session(args: argparse.Namespace) -> tuple[Session, Resumed | None]:
@@ -174,6 +182,60 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+# --- serve ------------------------------------------------------------------------------------
+
+
+def _serve_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=whole_number,
+        default=8086,
+        help="port to listen on (default: 8086; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--max-games",
+        type=whole_number,
+        default=8,
+        metavar="N",
+        help="games played at once, at most (default: 8)",
+    )
+    parser.add_argument(
+        "--save-root",
+        metavar="DIR",
+        help="where each player's saves and settings folder goes "
+        "(default: served/ in the user data folder)",
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the console to browsers (game/serve.py), one game and save folder per player."""
+    from pathlib import Path
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: {args.port} is not a port (0 to 65535)")
+    if args.max_games < 1:
+        raise UsageError("--max-games: at least 1")
+    try:
+        from game.serve import ServeOptions, serve
+    except ImportError as exc:
+        print(
+            f"handler-one serve: needs textual-serve ({exc.name} is missing): "
+            "pip install 'handler-one[web]'",
+            file=sys.stderr,
+        )
+        return 1
+    load_or_exit(
+        None, use_cache=True
+    )  # a story that does not load is said now, once, not in every browser
+    root = Path(args.save_root) if args.save_root else None
+    return serve(ServeOptions(host=args.host, port=args.port, max_games=args.max_games, root=root))
+
+
 # --- dispatch ---------------------------------------------------------------------------------
 
 HANDLERS: dict[
@@ -181,6 +243,7 @@ HANDLERS: dict[
 ] = {
     "play": (_play_parser, cmd_play, "play the game (the default command)"),
     "validate": (_validate_parser, cmd_validate, "check a story folder for errors"),
+    "serve": (_serve_parser, cmd_serve, "play in a browser: serve the console over HTTP"),
 }
 
 
