@@ -98,6 +98,12 @@ class StoryServer(LanguageServer):
                 found[path] = document.source
         return found
 
+    def schedule_for(self, uri: str, *, full: bool, wait: float) -> None:
+        """`schedule` the story the file at `uri` belongs to, if it belongs to one."""
+        project = self.project_of(uri)
+        if project is not None:
+            self.schedule(project, full=full, wait=wait)
+
     def schedule(self, project: Project, *, full: bool, wait: float) -> None:
         """Check the story after `wait` seconds, unless another change comes first."""
         root = project.root
@@ -254,33 +260,25 @@ server = StoryServer()
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: StoryServer, params: types.DidOpenTextDocumentParams) -> None:
     """Check the whole story when one of its files opens."""
-    project = ls.project_of(params.text_document.uri)
-    if project is not None:
-        ls.schedule(project, full=True, wait=0)
+    ls.schedule_for(params.text_document.uri, full=True, wait=0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: StoryServer, params: types.DidChangeTextDocumentParams) -> None:
     """Check the story again once the typing pauses."""
-    project = ls.project_of(params.text_document.uri)
-    if project is not None:
-        ls.schedule(project, full=False, wait=DEBOUNCE)
+    ls.schedule_for(params.text_document.uri, full=False, wait=DEBOUNCE)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: StoryServer, params: types.DidSaveTextDocumentParams) -> None:
     """Every check, on save."""
-    project = ls.project_of(params.text_document.uri)
-    if project is not None:
-        ls.schedule(project, full=True, wait=0)
+    ls.schedule_for(params.text_document.uri, full=True, wait=0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: StoryServer, params: types.DidCloseTextDocumentParams) -> None:
     """A closed file counts as it is on disk."""
-    project = ls.project_of(params.text_document.uri)
-    if project is not None:
-        ls.schedule(project, full=False, wait=0)
+    ls.schedule_for(params.text_document.uri, full=False, wait=0)
 
 
 @server.feature(

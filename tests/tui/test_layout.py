@@ -80,7 +80,7 @@ async def test_many_orders_scroll_and_the_command_line_stays_reachable(tmp_path:
     async with app.run_test(size=(80, 24)) as pilot:
         await dismiss_card(pilot)
         panel = app.screen.query_one(OrdersPanel)
-        assert len(session.engine.orders()) == 14
+        assert len(session.engine.orders()) == 13
         await wait_for(pilot, lambda: panel.border_subtitle == OrdersPanel.MORE, "'more below'")
         # The first orders show first.
         await wait_for(pilot, lambda: "1  Undertaker. Your name." in screen_text(app), "order 1")
