@@ -61,6 +61,10 @@ async def log_latency(lines: int, story_dir: Path | str | None = None, presses: 
             await _until(pilot, lambda: isinstance(app.screen, ConsoleScreen))
             screen = app.screen
             assert isinstance(screen, ConsoleScreen)
+            # A new game opens on chapter 1's title card; the radio waits behind it.
+            await _until(pilot, lambda: screen.card.showing)
+            await pilot.press("space")
+            await _until(pilot, lambda: not screen.card.showing)
             log = screen.log_widget
             await _until(pilot, lambda: not log.busy)
             await pilot.press("1")
