@@ -513,6 +513,8 @@ def bench_idle_cpu(report: dict[str, object], scratch: Path) -> None:
         ):
             time.sleep(0.05)
         _tmux("send-keys", "-t", session, "n")
+        _wait_for_screen(session, "any key to go on")  # chapter 1's title card
+        _tmux("send-keys", "-t", session, "Space")
         _wait_for_screen(session, "ORDERS")
         # The opening radio takes longer than a minute to type out at the default speed; the
         # player waiting for an order has heard it, so skip the typewriter (space writes every
