@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
+
+
+@cache
+def mini():  # noqa: ANN201 - a Story; the engine is imported only when a test asks for one
+    """The fixture story, loaded once per test run (stories are immutable)."""
+    from game.engine.loader import load_story
+
+    return load_story(MINI)
+
+
+@cache
+def shipped():  # noqa: ANN201 - a Story
+    """The shipped story, loaded once per test run."""
+    from game.engine.loader import load_story
+    from game.paths import scenes_dir
+
+    return load_story(scenes_dir())
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,10 @@ from hypothesis import strategies as st
 
 from game.engine import saves
 from game.engine.format import COMMAND_WORDS
-from game.engine.loader import load_story
 from game.engine.model import Story
 from game.engine.presets import split_key
 from game.engine.runtime import Engine, Outcome
 from game.engine.saves import Loaded, SaveError, SaveStore, sanitise_slot
-from game.paths import scenes_dir
 from game.plain import LineMode
 from game.session import NO_SAVES, SaveAccess, Session
 from game.tools.common import UsageError, parse_sets
@@ -42,7 +39,7 @@ from game.tui.config import (
     Settings,
     load_settings,
 )
-from tests.conftest import FIXTURES, MINI
+from tests.conftest import FIXTURES, MINI, mini, shipped
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=list(HealthCheck)
@@ -53,16 +50,6 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SAVE_FIXTURES = sorted((FIXTURES / "saves").glob("v*/*.json"))
-
-
-@cache
-def mini() -> Story:
-    return load_story(MINI)
-
-
-@cache
-def shipped() -> Story:
-    return load_story(scenes_dir())
 
 
 STORIES = {"mini": mini, "shipped": shipped}

@@ -26,7 +26,7 @@ from game.engine.loader import check_story
 from game.engine.runtime import Engine
 from game.engine.state import GameState
 from game.engine.yamlsafe import YamlProblem, load_yaml
-from tests.conftest import write
+from tests.conftest import mini, write
 from tests.test_fuzz_inputs import assert_one_clean_line
 
 SCOPE = Scope(
@@ -361,13 +361,11 @@ def test_fuzz_every_field_of_a_save_is_shown_safely_in_text_and_json(tmp_path_fa
     import json
 
     from game.engine import saves
-    from game.engine.loader import load_story
     from game.engine.saves import SaveStore
-    from tests.conftest import MINI
 
     folder = tmp_path_factory.mktemp("saves")
     store = SaveStore(folder)
-    engine = Engine.new(_mini(load_story, MINI), 3)
+    engine = Engine.new(mini(), 3)
     engine.choose(0)
     store.save("victim", engine)
     path = folder / "victim.json"
@@ -394,15 +392,6 @@ def test_fuzz_every_field_of_a_save_is_shown_safely_in_text_and_json(tmp_path_fa
             assert not _unsafe(shown), (args, sorted(_unsafe(shown)))
         if args[-1] == "--json" and out.getvalue():
             json.loads(out.getvalue())  # still JSON a program can read
-
-
-_STORIES: dict[str, object] = {}
-
-
-def _mini(load_story, root):
-    if "mini" not in _STORIES:
-        _STORIES["mini"] = load_story(root)
-    return _STORIES["mini"]
 
 
 # --- a tampered story cache with a valid digest -------------------------------------------------
@@ -649,9 +638,7 @@ FOREIGN = st.sampled_from(
 @needs_posix
 @given(data=st.data())
 def test_fuzz_foreign_files_in_the_ring_never_stop_autosave(tmp_path_factory, data):
-    from game.engine.loader import load_story
     from game.engine.saves import SaveStore
-    from tests.conftest import MINI
 
     folder = tmp_path_factory.mktemp("saves")
     slots = data.draw(st.lists(st.integers(1, 10), min_size=1, max_size=9, unique=True))
@@ -665,7 +652,7 @@ def test_fuzz_foreign_files_in_the_ring_never_stop_autosave(tmp_path_factory, da
         else:
             path.write_text(what)
     store = SaveStore(folder)
-    engine = Engine.new(_mini(load_story, MINI), 3)
+    engine = Engine.new(mini(), 3)
     written = set()
     for _ in range(12):
         engine.choose(0) if engine.orders() and engine.state.ending is None else None

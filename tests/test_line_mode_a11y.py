@@ -20,7 +20,6 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -32,22 +31,12 @@ from game.engine.saves import SaveStore
 from game.paths import scenes_dir
 from game.plain import HELP, START_HINT, LineMode
 from game.session import SaveAccess, Session
-from tests.conftest import MINI
+from tests.conftest import mini, shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 TMUX = shutil.which("tmux")
 HEADING = re.compile(r"^Chapter (\d+), .+: .+\.$")
 ORDER = re.compile(r"^(\d+)\) (.+)$")
-
-
-@cache
-def shipped() -> Story:
-    return load_story(scenes_dir())
-
-
-@cache
-def mini() -> Story:
-    return load_story(MINI)
 
 
 # --- what a screen reader would trip over ---------------------------------------------------------

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import random
 import re
-from functools import cache
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from game.engine import matching
-from game.engine.loader import load_story
 from game.engine.matching import match, parse_number, typed_words
 from game.engine.model import Story, split_state
 from game.engine.runtime import Engine, OrderView
 from game.engine.text import plain_text, render
-from game.paths import scenes_dir
-
-
-@cache
-def shipped() -> Story:
-    return load_story(scenes_dir())
+from tests.conftest import shipped
 
 
 def views(

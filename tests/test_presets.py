@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,8 @@ from game.engine.loader import load_story
 from game.engine.model import PILOT_STATUSES, Story
 from game.engine.runtime import Engine
 from game.engine.saves import SaveStore
-from game.paths import scenes_dir
 from game.tools.common import UsageError, parse_sets, set_flags
-from tests.conftest import FIXTURES, MINI
+from tests.conftest import FIXTURES, MINI, mini, shipped
 
 # `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs many more examples. Explicit settings, not a
 # profile: loading a profile here would change every other module's budget too.
@@ -35,16 +33,6 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-
-
-@cache
-def mini() -> Story:
-    return load_story(MINI)
-
-
-@cache
-def shipped() -> Story:
-    return load_story(scenes_dir())
 
 
 STORIES = {"mini": mini, "shipped": shipped}

@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from game.engine.loader import load_story
 from game.engine.model import Story
 from game.engine.stats import stats_by, story_stats
 from game.paths import scenes_dir
-from tests.conftest import MINI
+from tests.conftest import MINI, mini, shipped
 from tests.test_graph import _mermaid_parser
 
 # `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs many more examples. Explicit settings, not a
@@ -39,16 +38,6 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-
-
-@cache
-def mini() -> Story:
-    return load_story(MINI)
-
-
-@cache
-def shipped() -> Story:
-    return load_story(scenes_dir())
 
 
 def handler_one(*args: str) -> tuple[int, str, str]:
