@@ -386,16 +386,27 @@ def load_yaml(file: Path, display: str | None = None) -> Any:
     Returns plain data where every mapping is a `MarkedDict` and every sequence a `MarkedList`.
     Raises `YamlProblem` with a place and a plain message for anything unreadable or hostile.
     """
-    import yaml
+    return parse_yaml(read_yaml_bytes(file, display), display or str(file))
 
+
+def read_yaml_bytes(file: Path, display: str | None = None) -> bytes:
+    """A scene file's bytes, read as a regular file of at most `MAX_FILE_BYTES`; raises
+    `YamlProblem` saying why not."""
     from game.engine.regular import FileRefused, read_regular
 
-    path = display or str(file)
     try:
-        raw = read_regular(file, MAX_FILE_BYTES)
+        return read_regular(file, MAX_FILE_BYTES)
     except FileRefused as exc:
         hint = " (split it into several files)" if "too large" in exc.reason else ""
-        raise YamlProblem(Mark(path), f"cannot read file: {exc.reason}{hint}") from None
+        raise YamlProblem(
+            Mark(display or str(file)), f"cannot read file: {exc.reason}{hint}"
+        ) from None
+
+
+def parse_yaml(raw: bytes, path: str) -> Any:
+    """`load_yaml` for bytes already read (`read_yaml_bytes`); `path` names them in marks."""
+    import yaml
+
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

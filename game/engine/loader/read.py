@@ -3,7 +3,6 @@ of their bytes that saves and the cache remember."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +11,7 @@ from typing import Any
 from game.engine.diagnostics import Mark, display_path
 from game.engine.files import MAX_FILES, story_files
 from game.engine.loader.context import Context
-from game.engine.regular import read_regular
-from game.engine.yamlsafe import MAX_FILE_BYTES, YamlProblem, load_yaml
+from game.engine.yamlsafe import YamlProblem, parse_yaml, read_yaml_bytes
 
 MANIFEST = "story.yaml"
 
@@ -67,18 +65,14 @@ def read_files(ctx: Context) -> StoryFiles | None:
         display = display_path(path)
         ctx.places.paths[display] = path
         try:
-            data = load_yaml(path, display)
+            raw = read_yaml_bytes(path, display)
+            data = parse_yaml(raw, display)
         except YamlProblem as exc:
             ctx.error(exc.mark, "E001", exc.message)
             continue
-        with contextlib.suppress(OSError):
-            # Keyed by the path inside the story, so the hash is the same from any directory;
-            # the file was just read whole as a regular file, so this read is bounded too.
-            digest.update(
-                path.relative_to(root).as_posix().encode()
-                + b"\0"
-                + read_regular(path, MAX_FILE_BYTES)
-            )
+        # Keyed by the path inside the story, so the hash is the same from any directory; the
+        # bytes hashed are the bytes parsed, read once.
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + raw)
         files.append(SourceFile(path, display, data))
     manifest = next((f for f in files if f.path == manifest_path), None)
     if manifest is None or ctx.failed:
