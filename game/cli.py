@@ -205,11 +205,29 @@ def _serve_parser(parser: argparse.ArgumentParser) -> None:
         help="games played at once, at most (default: 8)",
     )
     parser.add_argument(
+        "--idle-minutes",
+        type=_minutes,
+        default=30.0,
+        metavar="N",
+        help="end (and keep) a game whose page sends no key for N minutes (default: 30; 0: never)",
+    )
+    parser.add_argument(
         "--save-root",
         metavar="DIR",
         help="where each player's saves and settings folder goes "
         "(default: served/ in the user data folder)",
     )
+
+
+def _minutes(text: str) -> float:
+    """An argparse `type` for a number of minutes (fractions allowed), 0 up to a year."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of minutes: {text[:40]!r}") from None
+    if not 0 <= value <= 365 * 24 * 60:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"minutes from 0 to a year, not {text[:40]!r}")
+    return value
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -233,7 +251,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         None, use_cache=True
     )  # a story that does not load is said now, once, not in every browser
     root = Path(args.save_root) if args.save_root else None
-    return serve(ServeOptions(host=args.host, port=args.port, max_games=args.max_games, root=root))
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        max_games=args.max_games,
+        root=root,
+        idle_minutes=args.idle_minutes,
+    )
+    return serve(options)
 
 
 # --- dispatch ---------------------------------------------------------------------------------

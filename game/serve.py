@@ -12,9 +12,16 @@ driver. This module adds what a server open to more than one person needs:
 - **A bound.** At most `max_games` games run at once; past that the page says the server is
   full, and a websocket that arrives anyway is told so in its terminal and closed.
 - **Cleanup.** A game ends when its player quits or its browser goes away (the websocket
-  closes, or its heartbeat stops answering): the game is asked to quit (it keeps the game as
-  `handler-one play` does on quit), and killed if it has not ended within `QUIT_GRACE` seconds.
-  Stopping the server does the same for every game.
+  closes, or its heartbeat stops answering), or when no key has come from its page for
+  `idle_minutes` (a tab left open must not hold one of the `max_games` for ever): the game is
+  asked to quit (it keeps the game as `handler-one play` does on quit), and killed if it has
+  not ended within `QUIT_GRACE` seconds. Stopping the server does the same for every game.
+- **Forgetting.** The cookie lives `COOKIE_AGE` from the player's last visit (each visit sets it
+  again and touches the folder); a folder untouched for longer can no longer be named by any
+  cookie, so the server removes it when it starts.
+- **Nothing from elsewhere.** textual-serve's page asks Google for its font although the font
+  ships with it; the page is served with a `@font-face` for the shipped file instead, so a
+  player's browser talks to this server alone.
 
 Only this command imports textual-serve and aiohttp (never the title screen's start-up).
 """
@@ -26,8 +33,10 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +55,18 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{24}")
 QUIT_GRACE = 10.0
 """Seconds a game has to quit (and keep its game) before it is killed."""
 COOKIE_AGE = 365 * 24 * 3600
+"""Seconds a player's cookie lives after their last visit; their folder is kept as long."""
+GOOGLE_FONT = """<link
+      rel="stylesheet"
+      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"
+    />"""
+"""The line of textual-serve's page (1.1.x) that asks Google for the font it ships itself."""
+LOCAL_FONT = """<style>
+      @font-face {{ font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
+        src: url("{static}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }}
+      @font-face {{ font-family: "Roboto Mono"; font-style: italic; font-weight: 100 700;
+        src: url("{static}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }}
+    </style>"""
 
 
 def new_player_id() -> str:
@@ -79,6 +100,8 @@ class ServeOptions:
     port: int = 8086
     max_games: int = 8
     root: Path | None = None
+    idle_minutes: float = 30.0
+    """A game whose page sends no key for this long is ended (and kept); 0: never."""
 
 
 FULL_PAGE = """<!DOCTYPE html>
@@ -95,6 +118,10 @@ FULL_TERMINAL = (
     "\r\n  Handler One is full: all {games} games are being played.\r\n"
     "  Your saves wait for you; reload the page in a few minutes.\r\n"
 )
+IDLE_TERMINAL = (
+    "\r\n\r\n  Handler One: no key for {minutes} minutes, so this game was saved and closed.\r\n"
+    "  Reload the page and choose Continue to go on where you were.\r\n"
+)
 NO_COOKIE_TERMINAL = (
     "\r\n  Handler One keeps your saves under a cookie this page sets.\r\n"
     "  Allow cookies for this page, then reload it.\r\n"
@@ -109,6 +136,13 @@ class PlayerGame(AppService):
         super().__init__(" ".join(argv), **kwargs)
         self.argv = argv
         self.folder = folder
+        self.last_input = time.monotonic()
+        self.idle_ended = False
+
+    async def send_bytes(self, data: bytes) -> bool:
+        """Pass the player's keys to the game, noting when the last one came."""
+        self.last_input = time.monotonic()
+        return await super().send_bytes(data)
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
@@ -223,15 +257,22 @@ class PlayerServer(Server):
             "application": {"name": self.title},  # the template escapes it
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
-        if player_folder(self.root, request.cookies.get(COOKIE)) is None:
-            response.set_cookie(
-                COOKIE,
-                new_player_id(),
-                max_age=COOKIE_AGE,
-                path="/",
-                httponly=True,
-                samesite="Strict",
-            )
+        assert response.text is not None
+        response.text = response.text.replace(
+            GOOGLE_FONT, LOCAL_FONT.format(static=context["config"]["static"]["url"])
+        )
+        # Set on every visit, so the cookie lives COOKIE_AGE from the last one; the folder's
+        # time is the visit's too, so `forget_old_players` never takes a folder a cookie names.
+        player = request.cookies.get(COOKIE)
+        folder = player_folder(self.root, player)
+        if folder is None:
+            player = new_player_id()
+        elif folder.is_dir():
+            with contextlib.suppress(OSError):
+                os.utime(folder)
+        response.set_cookie(
+            COOKIE, player, max_age=COOKIE_AGE, path="/", httponly=True, samesite="Strict"
+        )
         return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
@@ -252,30 +293,63 @@ class PlayerServer(Server):
             await websocket.send_bytes((refusal or "").encode())
             await websocket.close()
             return websocket
+        games: list[PlayerGame] = []
+
+        async def close() -> None:
+            # The game has ended (it says so as it exits): say why when it was the idle
+            # timer, then close the page's websocket.
+            if games and games[0].idle_ended:
+                with contextlib.suppress(Exception):
+                    await websocket.send_bytes(self._idle_text().encode())
+            await websocket.close()
+
         game = PlayerGame(
             self.argv,
             folder,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
-            close=websocket.close,
+            close=close,
             download_manager=self.download_manager,
         )
+        games.append(game)
         self.games.add(game)  # counted before any await: the bound holds under a rush
+        watcher: asyncio.Future[None] | None = None
         try:
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await game.start(width, height)
+            watcher = asyncio.ensure_future(self._end_when_idle(game, close))
             await self._process_messages(websocket, game)
         except (asyncio.CancelledError, ConnectionError):
             pass
         except Exception as exc:  # noqa: BLE001 - one player's failure never stops the server
             self.announce(f"handler-one serve: a game failed: {type(exc).__name__}: {exc}")
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await game.stop()
             self.games.discard(game)
             with contextlib.suppress(Exception):
                 await websocket.close()
         return websocket
+
+    def _idle_text(self) -> str:
+        return IDLE_TERMINAL.format(minutes=f"{self.options.idle_minutes:g}")
+
+    async def _end_when_idle(self, game: PlayerGame, close: Callable[[], Awaitable[None]]) -> None:
+        """End `game` (keeping it) once no key has come from its page for `idle_minutes`."""
+        idle = self.options.idle_minutes * 60
+        if idle <= 0:
+            return
+        while True:
+            left = game.last_input + idle - time.monotonic()
+            if left > 0:
+                await asyncio.sleep(left)  # a deadline, re-read: a key may have come meanwhile
+                continue
+            game.idle_ended = True
+            await game.stop()
+            await close()  # the game may have closed it already as it exited; then a no-op
+            return
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Stopping the server ends every game the way a closed browser does."""
@@ -284,6 +358,12 @@ class PlayerServer(Server):
     async def run(self, ready: Callable[[str], Awaitable[None]] | None = None) -> None:
         """Serve until SIGINT or SIGTERM; say where and how to stop first."""
         self.root.mkdir(parents=True, exist_ok=True)
+        forgotten = forget_old_players(self.root)
+        if forgotten:
+            self.announce(
+                f"handler-one serve: removed {forgotten} player folder(s) unvisited for a year "
+                "(no cookie can name them any more)."
+            )
         runner = web.AppRunner(await self._make_app(), handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.options.host, self.options.port)
@@ -306,6 +386,34 @@ class PlayerServer(Server):
         finally:
             self.announce("handler-one serve: stopping; every game in progress is kept.")
             await runner.cleanup()
+
+
+def forget_old_players(root: Path, now: float | None = None) -> int:
+    """Remove the player folders under `root` unvisited for longer than `COOKIE_AGE` (their
+    cookies have expired, so nobody can reach them); return how many. Only folders named as
+    this server names them are touched, and a folder is old only if nothing in it is newer."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in root.iterdir() if root.is_dir() else ():
+        if not ID_PATTERN.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            newest = _newest_time(folder)
+        except OSError:
+            continue
+        if now - newest > COOKIE_AGE:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _newest_time(folder: Path) -> float:
+    """The latest modification time of `folder` and everything under it (links not followed)."""
+    newest = folder.lstat().st_mtime
+    for top, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            newest = max(newest, os.lstat(os.path.join(top, name)).st_mtime)
+    return newest
 
 
 def start_message(url: str, root: Path, options: ServeOptions) -> str:

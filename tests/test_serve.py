@@ -23,7 +23,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game.engine.saves import SaveStore
-from game.serve import COOKIE, ID_PATTERN, new_player_id, player_folder
+from game.serve import (
+    COOKIE,
+    COOKIE_AGE,
+    ID_PATTERN,
+    forget_old_players,
+    new_player_id,
+    player_folder,
+)
 from tests.serving import Served, children, rss_kib, screen_text, serve, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -135,6 +142,56 @@ def test_a_save_root_that_cannot_be_a_folder_is_one_line_and_status_one(tmp_path
     assert run.returncode == 1, run
     assert run.stderr.strip().splitlines() == [run.stderr.strip()]
     assert "cannot keep saves" in run.stderr
+
+
+# --- forgetting players no cookie can name ----------------------------------------------------
+
+NOW = 2_000_000_000.0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["id", "other", "link"]),
+            st.lists(st.integers(0, 3 * 365), min_size=1, max_size=4),
+        ),
+        max_size=6,
+    )
+)
+def test_fuzz_only_id_folders_unvisited_for_a_cookies_life_are_removed(
+    folders: list[tuple[str, list[int]]],
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root, outside = Path(scratch) / "players", Path(scratch) / "outside"
+        root.mkdir()
+        outside.mkdir()
+        (outside / "keep").write_text("not the server's")
+        expected: dict[Path, bool] = {}
+        for kind, days in folders:
+            name = new_player_id() if kind != "other" else f"notes-{len(expected)}"
+            folder = root / name
+            if kind == "link":  # a link named like a player: never followed, never removed
+                folder.symlink_to(outside, target_is_directory=True)
+                expected[folder] = True
+                continue
+            folder.mkdir()
+            for i, age in enumerate(days[1:]):
+                inner = folder / "saves" / f"slot{i}.json"
+                inner.parent.mkdir(exist_ok=True)
+                inner.write_text("{}")
+                os.utime(inner, (NOW - age * 86400, NOW - age * 86400))
+            if (folder / "saves").exists():
+                os.utime(folder / "saves", (NOW - days[0] * 86400,) * 2)
+            os.utime(folder, (NOW - days[0] * 86400,) * 2)
+            old = min(days) * 86400 > COOKIE_AGE
+            expected[folder] = kind == "other" or not old
+        removed = forget_old_players(root, now=NOW)
+        assert removed == sum(1 for kept in expected.values() if not kept)
+        for folder, kept in expected.items():
+            assert (folder.exists() or folder.is_symlink()) == kept, folder
+        assert (outside / "keep").read_text() == "not the server's"
 
 
 # --- a websocket player, as the page's script is ----------------------------------------------
@@ -317,6 +374,59 @@ def test_stopping_the_server_ends_every_game_it_runs(tmp_path: Path) -> None:
         )
 
     with serve(tmp_path / "players") as served:  # it checks no game process is left
+        asyncio.run(run(served))
+
+
+def test_a_game_left_without_a_key_is_kept_and_its_page_told_why(tmp_path: Path) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def run(served: Served) -> None:
+        async with aiohttp.ClientSession() as session:
+            player = Player(served)
+            await player.open_page(session)
+            # A new game, past the card, one order; then nothing: the server ends the game
+            # (keeping it) and closes the page's connection, saying why.
+            keys = [("n", "New game"), (" ", "any key to go on"), ("1", "f5 quick")]
+            await player.play(session, keys)
+            assert player.closed.is_set()
+            said = " ".join(screen_text(player.received).split())
+            assert "no key for 0.25 minutes, so this game was saved and closed" in said
+            assert "choose Continue" in said
+        wait_until(lambda: not children(served.process.pid), GAME_DEADLINE, "the game to end")
+        folder = player_folder(served.root, player.cookie)
+        assert folder is not None and orders_given(folder) >= 1
+
+    with serve(tmp_path / "players", "--idle-minutes", "0.25") as served:
+        asyncio.run(run(served))
+
+
+def test_the_page_asks_nothing_of_other_sites_and_keeps_the_player_known(tmp_path: Path) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    import re
+
+    async def run(served: Served) -> None:
+        async with aiohttp.ClientSession() as session:
+            player = Player(served)
+            assert await player.open_page(session) == 200
+            first = player.cookie
+            urls = re.findall(r"""(?:href|src)=["']([^"']+)|url\(["']?([^"')]+)""", player.page)
+            urls = [a or b for a, b in urls]
+            assert urls, "the page names its script, styles and fonts"
+            assert all(u.startswith(served.url) for u in urls if "://" in u), urls
+            fonts = [u for u in urls if u.endswith(".ttf")]
+            assert fonts
+            for font in fonts:
+                async with session.get(font) as response:
+                    assert response.status == 200
+                    assert len(await response.read()) > 10_000
+            # A second visit sets the same id again (the cookie's life runs from the last one).
+            # (aiohttp's jar keeps no cookie for an IP address: sent by hand, as the page's is)
+            async with session.get(served.url, headers={"Cookie": f"{COOKIE}={first}"}) as response:
+                morsel = response.cookies.get(COOKIE)
+                assert morsel is not None and morsel.value == first
+                assert int(morsel["max-age"]) == COOKIE_AGE
+
+    with serve(tmp_path / "players") as served:
         asyncio.run(run(served))
 
 
