@@ -191,6 +191,21 @@ async def test_the_title_says_how_to_play_in_line_mode(tmp_path: Path) -> None:
         assert "handler-one play --plain" in screen_text(app)
 
 
+async def test_in_a_browser_the_title_does_not_send_the_player_to_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `handler-one serve` runs the console with Textual's web driver: no terminal to quit to.
+    from game.tui.app import HandlerApp
+
+    monkeypatch.setattr(HandlerApp, "is_web", property(lambda self: True))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, is_screen(app, "TitleScreen"), "the title")
+        assert "New game" in screen_text(app)
+        assert "--plain" not in screen_text(app)
+        assert not app.screen.query("#title-plain")
+
+
 def test_help_says_how_to_play_in_line_mode_first() -> None:
     text = help_content().plain
     assert text.startswith("Playing with a screen reader")

@@ -90,7 +90,8 @@ class TitleScreen(Screen):
         with Center():
             yield OptionList(*self._options(), id="menu")
         yield Static(self._detail(), id="title-detail")
-        yield Static(Content(LINE_MODE_HINT), id="title-plain")
+        if not self.app.is_web:  # in a browser there is no terminal to quit to
+            yield Static(Content(LINE_MODE_HINT), id="title-plain")
         # The menu shows its own keys; a fixed line names the rest. (A Footer here would be
         # rebuilt on every binding refresh and cost more of the start-up than the rest of the
         # screen.)
