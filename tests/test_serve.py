@@ -325,26 +325,34 @@ def test_twenty_games_at_once_all_answer_within_the_memory_bound(tmp_path: Path)
 
 
 def test_a_game_the_player_quits_ends_and_is_reaped(tmp_path: Path) -> None:
+    # ctrl+q in the console: quit. The server then closes the page's connection (the page
+    # offers Restart) and the game's process is gone.
+    with serve(tmp_path / "players") as served:  # it checks no game process is left
+        _, folder = _play_until_the_server_closes(served, "\x11")
+    # No order was given: nothing or a save of the game's start (a new game is saved at its
+    # first order), never a save with an order in it.
+    assert orders_given(folder) <= 0
+
+
+def _play_until_the_server_closes(served: Served, last_key: str) -> tuple[Player, Path]:
+    """A new game, a key past the chapter's card, then `last_key` in the console; wait until
+    the server closes the page's connection and the game's process is gone."""
     aiohttp = pytest.importorskip("aiohttp")
 
-    async def run(served: Served) -> None:
+    async def run() -> Player:
         async with aiohttp.ClientSession() as session:
             player = Player(served)
             await player.open_page(session)
-            # n: a new game; a key past the chapter's card; ctrl+q in the console: quit. The
-            # server then closes the page's connection (the page offers Restart) and the game's
-            # process is gone.
-            keys = [("n", "New game"), (" ", "any key to go on"), ("\x11", "f5 quick")]
+            keys = [("n", "New game"), (" ", "any key to go on"), (last_key, "f5 quick")]
             await player.play(session, keys)
             assert player.closed.is_set()
-        wait_until(lambda: not children(served.process.pid), GAME_DEADLINE, "the game to end")
-        folder = player_folder(served.root, player.cookie)
-        # No order was given: nothing or a save of the game's start (a new game is saved at its
-        # first order), never a save with an order in it.
-        assert folder is not None and orders_given(folder) <= 0
+            return player
 
-    with serve(tmp_path / "players") as served:
-        asyncio.run(run(served))
+    player = asyncio.run(run())
+    wait_until(lambda: not children(served.process.pid), GAME_DEADLINE, "the game to end")
+    folder = player_folder(served.root, player.cookie)
+    assert folder is not None
+    return player, folder
 
 
 def test_stopping_the_server_ends_every_game_it_runs(tmp_path: Path) -> None:
@@ -378,26 +386,14 @@ def test_stopping_the_server_ends_every_game_it_runs(tmp_path: Path) -> None:
 
 
 def test_a_game_left_without_a_key_is_kept_and_its_page_told_why(tmp_path: Path) -> None:
-    aiohttp = pytest.importorskip("aiohttp")
-
-    async def run(served: Served) -> None:
-        async with aiohttp.ClientSession() as session:
-            player = Player(served)
-            await player.open_page(session)
-            # A new game, past the card, one order; then nothing: the server ends the game
-            # (keeping it) and closes the page's connection, saying why.
-            keys = [("n", "New game"), (" ", "any key to go on"), ("1", "f5 quick")]
-            await player.play(session, keys)
-            assert player.closed.is_set()
-            said = " ".join(screen_text(player.received).split())
-            assert "no key for 0.25 minutes, so this game was saved and closed" in said
-            assert "choose Continue" in said
-        wait_until(lambda: not children(served.process.pid), GAME_DEADLINE, "the game to end")
-        folder = player_folder(served.root, player.cookie)
-        assert folder is not None and orders_given(folder) >= 1
-
+    # One order (1), then nothing: the server ends the game (keeping it) and closes the page's
+    # connection, saying why.
     with serve(tmp_path / "players", "--idle-minutes", "0.25") as served:
-        asyncio.run(run(served))
+        player, folder = _play_until_the_server_closes(served, "1")
+    said = " ".join(screen_text(player.received).split())
+    assert "no key for 0.25 minutes, so this game was saved and closed" in said
+    assert "choose Continue" in said
+    assert orders_given(folder) >= 1
 
 
 def test_the_page_asks_nothing_of_other_sites_and_keeps_the_player_known(tmp_path: Path) -> None:
