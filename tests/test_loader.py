@@ -79,8 +79,34 @@ def test_misspelt_goto_names_file_line_column_and_hint(tmp_path: Path) -> None:
         """,
         end=True,
     )
-    assert errors(root) == [("E030", "ch1.yaml", 7, 9)]
+    assert errors(root) == [("E030", "ch1.yaml", 7, 15)]  # at `bb`, not at its key
     assert "did you mean 'b'" in messages(root)
+
+
+@pytest.mark.parametrize(
+    ("enter", "at"),
+    [
+        ("\n      reveal: ev_aa", "ev_aa"),  # plain, after its key
+        ("\n      reveal: 'ev_aa'", "'ev_aa'"),  # quoted: its quote
+        ("\n      reveal: [ev_a, ev_aa]", "ev_aa"),  # in a list: the item
+        ("\n      reveal:\n        - ev_a\n        - ev_aa", "ev_aa"),
+        (" {reveal: ev_aa}", "ev_aa"),  # in a flow mapping
+        (" {reveal: [ev_aa, ev_a]}", "ev_aa"),
+    ],
+)
+def test_an_unknown_id_is_pointed_at_where_it_is_written(
+    tmp_path: Path, enter: str, at: str
+) -> None:
+    scenes = (
+        "chapter: 1\nscenes:\n  - id: a\n    title: A\n"
+        f"    enter:{enter}\n"
+        "    orders:\n      - say: Go\n        goto: b\n"
+    )
+    root = story(tmp_path, scenes, end=True)
+    lines = (root / "ch1.yaml").read_text().splitlines()
+    where = next((n + 1, line.index(at) + 1) for n, line in enumerate(lines) if at in line)
+    found = [e for e in errors(root) if e[0] == "E032"]
+    assert found == [("E032", "ch1.yaml", *where)]
 
 
 def test_unknown_key_with_hint(tmp_path: Path) -> None:

@@ -140,12 +140,14 @@ def read_ref(
     ctx: Context, value: Any, mark: Mark, kind: str, table: Mapping[str, Any]
 ) -> str | None:
     """`value` as the id of a declared `kind` in `table`, or None (E012, or E030-E037 with a
-    did-you-mean hint)."""
+    did-you-mean hint). `mark` is the key's place (or a list item's): the diagnostic points at
+    the id itself, where the author must change it."""
     if not isinstance(value, str):
-        ctx.error(mark, "E012", f"expected a {kind} id, got {show(value)}")
+        ctx.error(ctx.places.value_start(mark), "E012", f"expected a {kind} id, got {show(value)}")
         return None
     if value not in table:
-        ctx.error(mark, _MISSING_REF[kind], f"no {kind} '{value}'{did_you_mean(value, table)}")
+        place = ctx.places.value_start(mark)
+        ctx.error(place, _MISSING_REF[kind], f"no {kind} '{value}'{did_you_mean(value, table)}")
         return None
     return value
 
