@@ -126,5 +126,5 @@ def test_a_misspelt_goto_in_a_copy_is_named_with_its_place(tmp_path: Path) -> No
         timeout=120,
     )
     assert result.returncode == 1
-    column = lines[number].index("goto:") + 1
+    column = lines[number].index("ch1_x") + 1  # at the id, not at its key
     assert f"ch1.yaml:{number + 1}:{column}: error: no scene 'ch1_x" in result.stdout
