@@ -143,9 +143,9 @@ def test_validate_ok_and_misspelt_goto(tmp_path: Path) -> None:
     result = run("validate", str(broken), cwd=tmp_path)
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
-    assert first == "story/ch1.yaml:17:9: error: no scene 'figth'; did you mean 'fight'? [E030]"
+    assert first == "story/ch1.yaml:17:15: error: no scene 'figth'; did you mean 'fight'? [E030]"
     as_json = json.loads(run("validate", "--json", str(broken)).stdout)
-    assert as_json[0]["code"] == "E030" and as_json[0]["line"] == 17 and as_json[0]["column"] == 9
+    assert as_json[0]["code"] == "E030" and as_json[0]["line"] == 17 and as_json[0]["column"] == 15
 
 
 def test_a_broken_story_never_shows_a_traceback(tmp_path: Path) -> None:
