@@ -3,8 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INKJS := .cache/inkjs
+INKJS_PINS := tests/perf/inkjs/package.json tests/perf/inkjs/package-lock.json
 
-.PHONY: play test lint bench fuzz clean
+.PHONY: play test lint bench fuzz clean inkjs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 play: $(STAMP)
 	$(BIN)/handler-one --save-dir saves
 
-test: $(STAMP)
+test: $(STAMP) inkjs
 	@{ command -v tmux && command -v dot; } >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
 		(apt-get install -y -qq tmux graphviz >/dev/null 2>&1 || \
 		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq tmux graphviz >/dev/null 2>&1)) || \
@@ -31,8 +33,18 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) inkjs
 	$(BIN)/python tests/perf/bench.py
+
+# inkjs, the peer `make bench` plays the generated story on (and tests/test_perf_inkjs.py checks),
+# at the version its lockfile pins, into a gitignored cache; installed again when the lockfile
+# changes. Without npm (or the registry) the test and the bench's inkjs figure say why they skip.
+inkjs:
+	@{ cmp -s tests/perf/inkjs/package-lock.json $(INKJS)/package-lock.json && \
+		test -d $(INKJS)/node_modules/inkjs; } || { command -v npm >/dev/null 2>&1 && \
+		mkdir -p $(INKJS) && cp $(INKJS_PINS) $(INKJS)/ && \
+		npm ci --silent --no-audit --no-fund --prefix $(INKJS) >/dev/null 2>&1; } || \
+		echo "inkjs unavailable: its test and make bench's inkjs figure will say why they skip"
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider -k fuzz tests

@@ -2,7 +2,9 @@
 
 Prints a table for people, then, as the last line of stdout, one JSON object for tools. Ratios
 compare us with the floor our own libraries set (a bare YAML parse, a bare `transitions`
-trigger, a minimal Textual app) in the same run, so they mean the same on any machine.
+trigger, a minimal Textual app) in the same run, so they mean the same on any machine. One
+peer stands beside them: inkjs playing the generated story translated to ink (`inkjs_*`), a
+figure with no target.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.perf import ink_peer  # noqa: E402
 from tests.perf.generate import generate  # noqa: E402
 
 TARGETS = {
@@ -242,6 +245,114 @@ def bench_playtest(report: dict[str, object]) -> None:
     result = playtest.explore(story, seed=1, max_states=budget)
     elapsed = time.perf_counter() - started
     report["playtest_exhaustive_states_per_s"] = round(result.states / elapsed, 1)
+
+
+# --- a peer: inkjs playing the same story --------------------------------------------------
+
+INKJS_RUNS = 10  # a full-size game takes inkjs about 1.5 s here, ours about 0.2 s
+INKJS_REPEAT = 3
+# A full-size generated game takes about 2,090 orders: past the playtest's MAX_STEPS (1,000),
+# which would cut every game short on both sides.
+INKJS_MAX_STEPS = 10_000
+
+
+def bench_inkjs(report: dict[str, object], story_dir: Path, ink_path: Path) -> None:
+    """Random play of the generated full-size story: our `random_playtest` against inkjs
+    playing the generator's ink translation (tests/perf/ink_translation.py), the same number
+    of games, alternating, medians of INKJS_REPEAT. A figure, with no target.
+
+    The two do not do the same work per step, and the report says so by a second figure: ink
+    cannot play without producing its text (every line of every scene, every step), while
+    `random_playtest` never renders the radio. `inkjs_ours_with_radio_*` plays our engine as a
+    front end (and inkjs's runner) does: the radio and the orders rendered at every step, a
+    uniform random choice among the orders offered."""
+    reason = ink_peer.unavailable()
+    if reason is not None:
+        report["inkjs_note"] = reason
+        print(f"inkjs skipped: {reason}", file=sys.stderr, flush=True)
+        return
+    from game.engine import playtest
+    from game.engine.loader import load_story
+
+    story = load_story(story_dir)
+    ink_times, ours_times, radio_times = [], [], []
+    with ink_peer.InkPlayer(ink_path) as ink:
+        compiled = ink.compiled
+        if compiled.errors:
+            raise RuntimeError(f"the ink translation does not compile: {compiled.errors[:3]}")
+        report["inkjs_version"] = ink_peer.pinned_version()
+        # ink source to a playable story; ours from YAML is `cold_load_s` (bench_loading)
+        report["inkjs_compile_s"] = round(compiled.compile_s, 2)
+        for _ in range(INKJS_REPEAT):
+            played = ink.play(INKJS_RUNS, 1, INKJS_MAX_STEPS)
+            if played["ended"] != INKJS_RUNS:
+                raise RuntimeError(f"inkjs games did not all reach the ending: {played}")
+            ink_times.append(played["seconds"])
+            started = time.perf_counter()
+            playtest.random_playtest(story, runs=INKJS_RUNS, seed=1, max_steps=INKJS_MAX_STEPS)
+            ours_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            radio_choices = _games_with_radio(story, INKJS_RUNS, 1, INKJS_MAX_STEPS)
+            radio_times.append(time.perf_counter() - started)
+    # The playtest's games once more, untimed, counting their orders (it keeps no count).
+    counter = _OrderCounter()
+    result = playtest.random_playtest(
+        story,
+        runs=INKJS_RUNS,
+        seed=1,
+        max_steps=INKJS_MAX_STEPS,
+        coverage=counter,  # type: ignore[arg-type]
+    )
+    if sum(result.endings.values()) != INKJS_RUNS:
+        raise RuntimeError(f"our games did not all reach an ending: {result.endings}")
+    ink_rate = INKJS_RUNS / statistics.median(ink_times)
+    ours_rate = INKJS_RUNS / statistics.median(ours_times)
+    radio_rate = INKJS_RUNS / statistics.median(radio_times)
+    report["inkjs_runs"] = INKJS_RUNS
+    report["inkjs_runs_per_s"] = round(ink_rate, 2)
+    # Every repeat plays the same games (same seeds), so the last one's count is every one's.
+    report["inkjs_choices_per_game"] = round(played["choices"] / INKJS_RUNS, 1)
+    report["inkjs_ours_playtest_runs_per_s"] = round(ours_rate, 2)
+    report["inkjs_ours_playtest_choices_per_game"] = round(counter.orders / INKJS_RUNS, 1)
+    report["inkjs_ratio"] = round(ours_rate / ink_rate, 2)
+    report["inkjs_ours_with_radio_runs_per_s"] = round(radio_rate, 2)
+    report["inkjs_ours_with_radio_choices_per_game"] = round(radio_choices / INKJS_RUNS, 1)
+    report["inkjs_with_radio_ratio"] = round(radio_rate / ink_rate, 2)
+
+
+class _OrderCounter:
+    """Stands in for the playtest's `Coverage` to count the orders its games give."""
+
+    def __init__(self) -> None:
+        self.orders = 0
+
+    def arrived(self, engine: object) -> None:
+        return None
+
+    def giving(self, engine: object, index: int) -> None:
+        self.orders += 1
+
+
+def _games_with_radio(story: Any, runs: int, seed: int, max_steps: int) -> int:
+    """`runs` games played as a front end plays them (the radio and the orders rendered at
+    every step, a uniform random choice); the number of orders given."""
+    from game.engine.runtime import Engine
+
+    engine = Engine.new(story, seed)
+    given = 0
+    for run in range(runs):
+        engine.reset(seed + run)
+        chooser = random.Random(f"inkjs:{seed + run}")
+        for _ in range(max_steps):
+            engine.radio()
+            if engine.ending is not None:
+                break
+            views = [v for v in engine.orders() if v.enabled]
+            engine.choose(chooser.choice(views).index)
+            given += 1
+        else:
+            raise RuntimeError(f"game {run} reached no ending in {max_steps} orders")
+    return given
 
 
 _VERIFY_CHILD = """
@@ -617,12 +728,14 @@ def main() -> int:
     report: dict[str, object] = {}
     try:
         story_dir = scratch / "full"
-        generate(story_dir, scenes=2000, words=700_000)
+        ink_path = scratch / "full.ink"
+        generate(story_dir, scenes=2000, words=700_000, ink=ink_path)
         steps: list[tuple[str, Callable[[], None]]] = [
             ("loading", lambda: bench_loading(story_dir, report)),
             ("memory", lambda: bench_memory(story_dir, report)),
             ("step", lambda: bench_step(story_dir, report)),
             ("playtest", lambda: bench_playtest(report)),
+            ("inkjs", lambda: bench_inkjs(report, story_dir, ink_path)),
             ("verify", lambda: bench_verify(report, story_dir)),
             ("saves", lambda: bench_saves(report)),
             ("startup", lambda: bench_startup(report, scratch)),
@@ -654,6 +767,8 @@ def _notes(report: dict[str, object]) -> list[str]:
             continue
         over = f"{key} {value} is over its target {target} by {value / target - 1:.0%}"
         notes.append(f"{over}: " + WHY.get(key, "see the table").format_map(_Missing(report)))
+    if report.get("inkjs_note"):
+        notes.append(f"inkjs was not measured: {report['inkjs_note']}")
     if report.get("soak_errors"):
         notes.append(f"soak: {report['soak_errors']} of {report.get('soak_runs')} games failed")
     for key in sorted(report):
