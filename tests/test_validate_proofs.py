@@ -203,3 +203,45 @@ def test_fuzz_never_is_true_of_every_game_and_complete_when_it_says_so(chapter: 
         assert set(story.scenes) - reached_scenes == never_scenes
         silent = {line for key, line in line_of.items() if key.split("/")[0] not in never_scenes}
         assert silent - offered == never_orders
+
+
+ENGAGEMENT = """
+chapter: 1
+scenes:
+  - id: a
+    title: A
+    orders:
+      - {say: "Deploy.", goto: fight}
+      - {say: "Warn them.", effects: {set: {warned: true}}, goto: b}
+  - id: fight
+    title: Riverbed
+    engagement:
+      at_risk: [shin]
+      rounds:
+        - radio: [{shin: "Contacts."}]
+        - orders:
+            - {say: "Fall back.", goto: b}
+            - {say: "Signal the warning.", if: warned, goto: b}
+      orders:
+        - {say: "Hold.", heeds: true}
+        - {say: "Flare.", if: warned}
+      after:
+        - goto: b
+  - id: b
+    title: B
+    ending: end_one
+"""
+
+
+def test_an_engagement_order_is_said_once_and_a_round_order_at_its_own_place(
+    tmp_path: Path,
+) -> None:
+    """An order offered every round is one order (said once, at its place), and an order of
+    one round is said at its own place."""
+    manifest = MANIFEST.replace("  - {id: end_lost, title: Lost}\n", "")
+    write(tmp_path / "story.yaml", manifest)
+    write(tmp_path / "ch1.yaml", ENGAGEMENT)
+    found = validate(tmp_path)
+    assert marks(found, "W024") == [("ch1.yaml", 16, 15), ("ch1.yaml", 19, 11)]
+    assert all("warned is always false" in d.message for d in found if d.code == "W024")
+    assert not [d for d in found if d.code in ("W010", "W011", "W023", "W025")]

@@ -713,12 +713,7 @@ def _proved_unreachable(
         if scene_id not in graph or scene_id in never:
             continue  # its scene is said unreachable (W010, W023)
         order = story.orders_at(state)[index]
-        if order.condition is None:
-            why = f"no game reaches '{state}'" if len(places) == 1 else "no game reaches it"
-        else:
-            facts = why_never_offered(verdict, key)
-            there = f" (there, {facts})" if facts else ""
-            why = f"its 'if' ({order.condition.source}) never holds in '{scene_id}'{there}"
+        why = why_never_offered(verdict, key)
         # an order with `disabled:` is shown greyed out when its `if` fails: it is seen, never given
         offers = "lets the player give" if order.disabled else "offers"
         out.append(

@@ -41,24 +41,30 @@ def order_places(story: Story, key: str) -> list[tuple[str, int]]:
     ]
 
 
-def why_never_offered(verdict: Verdict, key: str) -> str | None:
-    """Why the order `key` is never offered: the values, in every game that reaches its scene,
-    of what its `if` reads ("there, trust is at most 3"). None when the boxes do not show it."""
-    boxes = _boxes(verdict)
+def why_never_offered(verdict: Verdict, key: str) -> str:
+    """Why the order `key` (proved never offered) is never offered, as a clause: no game
+    reaches where it is given, or its `if` never holds there, with the values the boxes give
+    what the `if` reads ("there, trust is between 0 and 3") when they show it."""
     story = verdict.story
+    places = order_places(story, key)
+    state, index = places[0]
+    order = story.orders_at(state)[index]
+    boxes = _boxes(verdict)
+    if order.condition is None or (boxes is not None and not any(s in boxes.at for s, _ in places)):
+        return f"no game reaches '{state}'" if len(places) == 1 else "no game reaches its rounds"
+    clause = f"its 'if' ({order.condition.source}) never holds in '{split_state(state)[0]}'"
     if boxes is None:
-        return None
+        return clause
     facts: dict[str, None] = {}
-    for state, index in order_places(story, key):
-        box = boxes.at.get(state)
-        condition = story.orders_at(state)[index].condition
-        if box is None or condition is None:
+    judge = boxes.judge
+    for place, _ in places:
+        box = boxes.at.get(place)
+        if box is None:
             continue
-        judge = boxes.judge
-        if judge.can(box, condition.tree):
-            return None  # refuted by a finer search than the box: no fact of the box says why
-        facts.update(dict.fromkeys(_facts(boxes, box, judge.keys(condition.tree))))
-    return "; ".join(facts) or None
+        if judge.can(box, order.condition.tree):
+            return clause  # refuted by a finer search than the box: no fact of the box says why
+        facts.update(dict.fromkeys(_facts(boxes, box, judge.keys(order.condition.tree))))
+    return f"{clause} (there, {'; '.join(facts)})" if facts else clause
 
 
 def why_never_reached(verdict: Verdict, scene_id: str) -> str | None:
