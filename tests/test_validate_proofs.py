@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -175,8 +176,10 @@ endings:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stories())
-def test_fuzz_never_is_true_of_every_game_and_complete_when_it_says_so(chapter: str) -> None:
+@given(stories(), st.sampled_from([0.0, 0.001, 0.01, 0.05]))
+def test_fuzz_never_is_true_of_every_game_and_complete_when_it_says_so(
+    chapter: str, budget: float
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write(root / "story.yaml", GENERATED_MANIFEST)
@@ -199,10 +202,31 @@ def test_fuzz_never_is_true_of_every_game_and_complete_when_it_says_so(chapter: 
     assert not never_orders & offered
     # complete: on a story this small verify answers everything, and then every scene and
     # order no game reaches is reported (the orders of a scene reported go with it)
-    if last_search().reach == "complete":
+    complete = last_search().reach == "complete"
+    if complete:
         assert set(story.scenes) - reached_scenes == never_scenes
         silent = {line for key, line in line_of.items() if key.split("/")[0] not in never_scenes}
         assert silent - offered == never_orders
+    # whatever the budget, what a shorter one says never is said by the full answer too
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        root = Path(folder)
+        write(root / "story.yaml", GENERATED_MANIFEST)
+        write(root / "ch1.yaml", chapter)
+        patch.setattr(analysis, "VALIDATE_VERIFY_SECONDS", budget)
+        hurried = validate(root)
+    proved = {"W023", "W024", "W025"}
+    full = {(d.code, d.mark.line) for d in found if d.code in proved}
+    assert {(d.code, d.mark.line) for d in hurried if d.code in proved} <= full
+
+
+def test_verify_asked_only_about_dead_ends_leaves_the_rest_undecided(tmp_path: Path) -> None:
+    from game.engine.verify import verify
+
+    story = load_story(proved_story(tmp_path))
+    verdict = verify(story, seconds=5, questions="dead_ends")
+    assert verdict.complete and verdict.settled("dead_ends")
+    assert {verdict.answer("scenes", s) for s in story.scenes} == {"undecided"}
+    assert not verdict.settled("scenes")
 
 
 ENGAGEMENT = """

@@ -166,11 +166,13 @@ class Verdict:
     def settled(self, kind: str) -> bool:
         """Whether every question of one kind has its answer: "scenes", "orders", "endings" or
         "dead_ends" (a reachable one with its witness, an impossible one proved)."""
+        if self.questions == "dead_ends" and kind != "dead_ends":
+            return False  # not asked
         if self.complete:
             return True
         if kind == "dead_ends":
             return not any(u.startswith("dead end") for u in self.undecided)
-        if self.questions == "dead_ends" or self.method != "abstract":
+        if self.method != "abstract":
             return False
         prefix = {"scenes": "scene ", "orders": "order ", "endings": "ending "}[kind]
         return not any(u.startswith(prefix) for u in self.undecided)
