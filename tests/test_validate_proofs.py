@@ -269,3 +269,40 @@ def test_an_engagement_order_is_said_once_and_a_round_order_at_its_own_place(
     assert marks(found, "W024") == [("ch1.yaml", 16, 15), ("ch1.yaml", 19, 11)]
     assert all("warned is always false" in d.message for d in found if d.code == "W024")
     assert not [d for d in found if d.code in ("W010", "W011", "W023", "W025")]
+
+
+def test_a_dead_end_verify_showed_is_kept_when_the_bounded_search_answers(
+    tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    """When verify does not settle every dead-end question, the bounded search answers; a dead
+    end verify's real games showed meanwhile is still reported, with its witness."""
+    from game.engine.verify import Verdict
+
+    write(tmp_path / "story.yaml", MANIFEST)
+    write(
+        tmp_path / "ch1.yaml",
+        """
+        chapter: 1
+        scenes:
+          - id: a
+            title: A
+            orders:
+              - {say: "On.", goto: c}
+              - {say: "Warn them.", effects: {set: {warned: true}}, goto: b}
+          - id: c
+            title: C
+            orders:
+              - {say: "Only with trust.", if: trust >= 4, goto: b}
+          - id: b
+            title: B
+            ending: end_one
+        """,
+    )
+    monkeypatch.setattr(Verdict, "settled", lambda self, kind: False)
+    monkeypatch.setattr(analysis, "VALIDATE_MAX_STATES", 1)
+    found = validate(tmp_path)
+    [dead] = [d for d in found if d.code == "E060"]
+    assert marks([dead], "E060") == [("ch1.yaml", 8, 5)]
+    assert dead.search == "bounded" and dead.witness == (("a", 0),) and dead.numbers == (1,)
+    assert last_search().dead_ends == "bounded"
+    assert not [d for d in found if d.code == "W020"]  # the dead end itself is said

@@ -949,7 +949,8 @@ def _numbers(story: Story, seed: int, log: list[tuple[str, int]], problem) -> li
 def _dead_ends(
     story: Story, ranges: Ranges, reachable: set[str], max_states: int, verdict: Verdict | None
 ) -> tuple[str, list[Diagnostic]]:
-    """How dead ends were looked for ("complete" or "bounded"), and what was found."""
+    """How dead ends were looked for ("complete" or "bounded"), and what was found. With the
+    bounded search, a dead end verify's real games showed is reported too (it is real)."""
     if verdict is not None and verdict.settled("dead_ends"):
         return "complete", _complete_dead_ends(story, verdict)
     out: list[Diagnostic] = []
@@ -958,9 +959,13 @@ def _dead_ends(
         if finding.kind == "too_long":
             continue
         out.append(_witnessed(story, finding, "bounded"))
+    found = {(f.state, f.order) for f in report.dead_ends}
+    for problem in verdict.dead_ends if verdict is not None else ():
+        if (problem.state, problem.order) not in found:
+            found.add((problem.state, problem.order))
+            out.append(_witnessed(story, _verified_finding(story, problem), "bounded"))
     if report.complete:
         return "bounded", out
-    found = {(f.state, f.order) for f in report.dead_ends}
     searched = (
         f"(the complete search did not finish in {VALIDATE_VERIFY_SECONDS:g} s, and the bounded "
         f"search of {report.states} game states with one seed's chance found no such case; "
