@@ -164,20 +164,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for diagnostic in diagnostics:
             print(diagnostic)
-        from game.engine.analysis import searched_by
+        from game.engine.analysis import searched_in_words
 
         verdict = "ok" if not errors else "failed"
-        how = {
-            "complete": "dead ends: looked for by the complete search (every game, every outcome)",
-            "bounded": "dead ends: looked for by a bounded search with one seed's chance "
-            "('handler-one verify' searches every game)",
-        }.get(searched_by())
+        how = searched_in_words()
         if errors:
             from game.engine.analysis import DEFERRED_BY_ERRORS
 
-            how = f"with errors, the {DEFERRED_BY_ERRORS}"
-        if how:
-            print(how)
+            how = [f"with errors, the {DEFERRED_BY_ERRORS}"]
+        for line in how:
+            print(line)
         print(f"{root}: {verdict}: {errors} error(s), {warnings} warning(s)")
     return 1 if errors else 0
 

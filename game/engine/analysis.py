@@ -1,18 +1,22 @@
 """The checks `validate` runs on a story that loaded: the story's graph and its declarations.
 
-- Reachability is a static over-approximation: every condition is taken as possibly true, except
-  those interval reasoning proves can never be (see `can_be_true`).
-- Dead ends are found by the complete search (`game.engine.verify`, every outcome of chance)
-  when it finishes within `VALIDATE_VERIFY_SECONDS`: then what it does not report does not
-  exist. Otherwise by a bounded breadth-first search over real engine states with one seed's
-  chance (`game.engine.playtest.explore`), and states that might be dead ends by the static
-  reasoning are reported as warnings that say the search was bounded.
+- Reachability is first a static over-approximation: every condition is taken as possibly true,
+  except those interval reasoning proves can never be (see `can_be_true`): W010, W011.
+- Then `verify` answers validate's questions (which scenes, orders and endings a game reaches;
+  whether a dead end can be reached) for every game and every outcome of chance, within
+  `VALIDATE_VERIFY_SECONDS`. What it proves no game reaches is reported (W023-W025) whether or
+  not its whole answer is complete; what it leaves undecided is not, only counted
+  (`last_search`).
+- Dead ends come from that answer when it settles every dead-end question: then what it does
+  not report does not exist. Otherwise from a bounded breadth-first search over real engine
+  states with one seed's chance (`game.engine.playtest.explore`), and states that might be dead
+  ends by the static reasoning are reported as warnings that say the search was bounded.
   Either way each dead end comes with a witness: the orders that get there, and a seed.
 
 - Dead pilots heard, addressed or named as present (W022) are found by a may-analysis of who
   can be dead in each state, in `game.engine.deadvoices`.
 
-Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W022.
+Codes (documented in scenes/README.md, "Diagnostics"): errors E060-E063, warnings W010-W025.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import math
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from game.engine.conditions import (
     FUNCTIONS,
@@ -43,8 +48,12 @@ from game.engine.playtest import (
     all_orders,
     branch_targets,
     explore,
+    order_keys,
 )
 from game.engine.text import placeholders
+
+if TYPE_CHECKING:
+    from game.engine.verify import Verdict
 
 VALIDATE_MAX_STATES = 5_000
 
@@ -57,6 +66,16 @@ class WitnessDiagnostic(Diagnostic):
     seed: int = 0
     witness: tuple[tuple[str, int], ...] = ()
     numbers: tuple[int, ...] = ()
+    search: str = "complete"  # the search that found it: "complete" or "bounded"
+
+
+@dataclass(frozen=True, slots=True)
+class ProvedDiagnostic(Diagnostic):
+    """A diagnostic that says "never" (W023-W025) with verify's proof behind it; `search` is
+    the answer it came from: "complete" (every question answered) or "proofs" (the whole
+    answer was not complete within the budget, this part is proved)."""
+
+    search: str = "proofs"
 
 
 # --- interval reasoning over conditions ---------------------------------------------------------
@@ -485,30 +504,93 @@ def reachable_states(story: Story, ranges: Ranges, start: str | None = None) -> 
 # --- the checks -----------------------------------------------------------------------------------
 
 
-# which dead-end search the last `analyse` used, for `validate` to say (see `searched_by`)
-_LAST_SEARCH: list[str] = ["none"]
+@dataclass(frozen=True, slots=True)
+class Searched:
+    """How the last `analyse` answered the questions about every game, for `validate` to say.
+
+    `dead_ends`: "complete" (every game, every outcome of chance), "bounded" (a budget of game
+    states, one seed's chance) or "none" (not looked for). `reach`: "complete" (every scene,
+    order and ending shown reachable by a game or proved not), "proofs" (what verify proved
+    within the budget; `undecided` questions left open) or "static" (the story's graph alone).
+    """
+
+    dead_ends: str = "none"
+    reach: str = "static"
+    undecided: int = 0
+    seconds: float = 0.0
+
+
+_LAST_SEARCH: list[Searched] = [Searched()]
+
+
+def last_search() -> Searched:
+    """How the last `analyse` (or `analyse_despite_errors`) answered, see `Searched`."""
+    return _LAST_SEARCH[0]
+
+
+def searched_in_words() -> list[str]:
+    """The lines `validate` prints before its summary: which answer each check of every game
+    used (`last_search`)."""
+    searched = _LAST_SEARCH[0]
+    lines: list[str] = []
+    if searched.reach == "complete":
+        lines.append(
+            "reachability: verify's complete answer (every game, every outcome of chance, "
+            f"{searched.seconds:.1f} s): each scene, order and ending not reported is reached "
+            "by some game"
+        )
+    elif searched.reach == "proofs":
+        lines.append(
+            "reachability: what verify proved within "
+            f"{VALIDATE_VERIFY_SECONDS:g} s (every game, every outcome of chance); "
+            f"{searched.undecided} scene(s), order(s) and ending(s) it neither showed reached "
+            "nor proved unreachable are not reported ('handler-one verify' answers them all)"
+        )
+    if searched.dead_ends == "complete":
+        lines.append(
+            "dead ends: verify's complete answer (every game, every outcome of chance)"
+        )
+    elif searched.dead_ends == "bounded":
+        lines.append(
+            "dead ends: looked for by a bounded search with one seed's chance "
+            "('handler-one verify' searches every game)"
+        )
+    return lines
 
 
 def searched_by() -> str:
-    """How the last `analyse` looked for dead ends: "complete" (every game, every outcome of
-    chance) or "bounded" (a budget of game states, one seed's chance)."""
-    return _LAST_SEARCH[0]
+    """How the last `analyse` looked for dead ends: `last_search().dead_ends`."""
+    return _LAST_SEARCH[0].dead_ends
 
 
 def analyse(
     story: Story, *, max_states: int = VALIDATE_MAX_STATES, complete: bool = True
 ) -> list[Diagnostic]:
-    """Every check beyond the loader's, as diagnostics. With `complete`, dead ends come from
-    the complete search when it finishes in `VALIDATE_VERIFY_SECONDS` (else the bounded one)."""
+    """Every check beyond the loader's, as diagnostics. With `complete`, verify answers within
+    `VALIDATE_VERIFY_SECONDS`: the scenes, orders and endings it proves no game reaches
+    (W023-W025), and the dead ends when it answers them all (else the bounded search's,
+    whose budget is `max_states`). `last_search()` then says which answer each used."""
     ranges = Ranges(story)
     out: list[Diagnostic] = []
     reachable = reachable_states(story, ranges)
     out += _reachability(story, reachable)
+    verdict = _ask_verify(story) if complete else None
+    reach = "static"
+    if verdict is not None:
+        reach = "complete" if _reach_settled(verdict) else "proofs"
+        out += _proved_unreachable(story, verdict, reachable, reach)
     out += _declarations(story)
     out += _impossible_conditions(story, ranges)
     out += _word_collisions(story)
     out += _command_words(story)
-    out += _dead_ends(story, ranges, reachable, max_states, complete)
+    dead_ends, found = _dead_ends(story, ranges, reachable, max_states, verdict)
+    out += found
+    _LAST_SEARCH[0] = Searched(
+        dead_ends,
+        reach,
+        _undecided(verdict) if verdict is not None else 0,
+        verdict.seconds if verdict is not None else 0.0,
+    )
     # imported here: the check is built on this module's reasoning about conditions
     from game.engine.deadvoices import dead_voices
 
@@ -516,7 +598,9 @@ def analyse(
     return out
 
 
-DEFERRED_BY_ERRORS = "reachability, usage, dead-end and dead-voice checks run once the errors are fixed"
+DEFERRED_BY_ERRORS = (
+    "reachability, usage, dead-end and dead-voice checks run once the errors are fixed"
+)
 """What `validate` says it has not checked in a story with errors."""
 
 
@@ -525,7 +609,7 @@ def analyse_despite_errors(story: Story) -> list[Diagnostic]:
     a story with errors: conditions that can never be true (W018) and typed words line mode
     keeps (W021). The rest (reachability, usage, word collisions, dead ends, the dead
     speaking) need the whole story: a dropped `goto` or effect would make them wrong."""
-    _LAST_SEARCH[0] = "none"
+    _LAST_SEARCH[0] = Searched()
     return [*_impossible_conditions(story, Ranges(story)), *_command_words(story)]
 
 
@@ -570,6 +654,91 @@ def _reachability(story: Story, reachable: set[str]) -> list[Diagnostic]:
                     f"({', '.join(holders)}); lead a 'goto' to one of them",
                 )
             )
+    return out
+
+
+REACH_KINDS = ("scenes", "orders", "endings")
+VERIFY_POINTER = "'handler-one verify' shows a game for everything that leads there"
+
+
+def _reach_settled(verdict: Verdict) -> bool:
+    return all(verdict.settled(kind) for kind in REACH_KINDS)
+
+
+def _undecided(verdict: Verdict) -> int:
+    """Scenes, orders and endings neither shown reachable nor proved not."""
+    story = verdict.story
+    items = {"scenes": story.scenes, "orders": order_keys(story), "endings": story.endings}
+    return sum(
+        1
+        for kind in REACH_KINDS
+        for item in items[kind]
+        if verdict.answer(kind, item) == "undecided"
+    )
+
+
+def _proved_unreachable(
+    story: Story, verdict: Verdict, reachable: set[str], search: str
+) -> list[Diagnostic]:
+    """W023-W025: what verify proves no game reaches, where the story's graph (W010, W011)
+    does not already say so. A scene said unreachable carries its orders and the endings only
+    it holds: they are not said again."""
+    from game.engine.verify.reasons import order_places, why_never_offered, why_never_reached
+
+    out: list[Diagnostic] = []
+    graph = {split_state(s)[0] for s in reachable}
+    never = {sid for sid in story.scenes if verdict.answer("scenes", sid) == "unreachable"}
+
+    def proved(mark: Mark, code: str, message: str) -> Diagnostic:
+        return ProvedDiagnostic(mark, "warning", code, message, search)
+
+    for scene in story.scenes.values():
+        if scene.id in graph and scene.id in never:
+            why = why_never_reached(verdict, scene.id)
+            because = f": {why}" if why else ""
+            out.append(
+                proved(
+                    scene.mark,
+                    "W023",
+                    f"no game reaches scene '{scene.id}', though orders lead to it{because}; "
+                    f"loosen a condition on the way or remove the scene ({VERIFY_POINTER})",
+                )
+            )
+    for key in order_keys(story):
+        if verdict.answer("orders", key) != "unreachable":
+            continue
+        places = order_places(story, key)
+        state, index = places[0]
+        scene_id = split_state(state)[0]
+        if scene_id not in graph or scene_id in never:
+            continue  # its scene is said unreachable (W010, W023)
+        order = story.orders_at(state)[index]
+        why = why_never_offered(verdict, key)
+        # an order with `disabled:` is shown greyed out when its `if` fails: it is seen, never given
+        offers = "lets the player give" if order.disabled else "offers"
+        out.append(
+            proved(
+                order.mark,
+                "W024",
+                f'no game {offers} the order "{_short(order.say)}": {why}; change the condition '
+                f"or what leads there, or remove the order ({VERIFY_POINTER})",
+            )
+        )
+    for ending in story.endings.values():
+        holders = [s.id for s in story.scenes.values() if s.ending == ending.id]
+        if not any(h in graph for h in holders):
+            continue  # W011 says it
+        if verdict.answer("endings", ending.id) != "unreachable":
+            continue
+        out.append(
+            proved(
+                ending.mark,
+                "W025",
+                f"no game reaches ending '{ending.id}': no game reaches a scene that ends with "
+                f"it ({', '.join(holders)}); open a way to one of them, or remove the ending "
+                f"({VERIFY_POINTER})",
+            )
+        )
     return out
 
 
@@ -723,26 +892,26 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# an author runs validate often: the complete answer to its one question (can a game reach a
-# dead end?) is tried only this long. The over-approximation alone takes ~0.3 s on the shipped
-# campaign; a possible dead end it leaves open needs a real game (or a refinement) to settle.
+# an author runs validate on every save: verify's answer to validate's questions (which scenes,
+# orders and endings some game reaches, and whether a dead end can be reached) is sought only
+# this long. The over-approximation alone takes about half a second on the shipped campaign and
+# proves every dead end impossible; showing each of its ~560 scenes, orders and endings reachable
+# takes verify's real games ~15 s more, so there the reachability answer is the proofs alone.
 VALIDATE_VERIFY_SECONDS = 3.0
 
 
-def _complete_dead_ends(story: Story) -> list[Diagnostic] | None:
-    """Dead ends from the complete answer (`game.engine.verify`, asked only about dead ends)
-    when it is complete within `VALIDATE_VERIFY_SECONDS`, else None. Each one found comes with
-    a real game that reaches it."""
+def _ask_verify(story: Story) -> Verdict:
+    """verify's answer to validate's questions within `VALIDATE_VERIFY_SECONDS`: what it
+    proves holds for every game, whether or not the whole answer is complete."""
     from game.engine.verify import verify
 
-    verdict = verify(story, seconds=VALIDATE_VERIFY_SECONDS, questions="dead_ends", seed_tries=500)
-    if not verdict.complete:
-        return None
-    out: list[Diagnostic] = []
-    for problem in verdict.dead_ends:
-        finding = _verified_finding(story, problem)
-        out.append(_witnessed(story, finding))
-    return out
+    return verify(story, seconds=VALIDATE_VERIFY_SECONDS, questions="validate", seed_tries=500)
+
+
+def _complete_dead_ends(story: Story, verdict: Verdict) -> list[Diagnostic]:
+    """The dead ends of a verdict whose dead-end questions are all answered, each with the
+    real game that reaches it."""
+    return [_witnessed(story, _verified_finding(story, p), "complete") for p in verdict.dead_ends]
 
 
 def _verified_finding(story: Story, problem) -> Finding:  # noqa: ANN001
@@ -778,22 +947,25 @@ def _numbers(story: Story, seed: int, log: list[tuple[str, int]], problem) -> li
 
 
 def _dead_ends(
-    story: Story, ranges: Ranges, reachable: set[str], max_states: int, complete: bool = True
-) -> list[Diagnostic]:
-    found = _complete_dead_ends(story) if complete else None
-    if found is not None:
-        _LAST_SEARCH[0] = "complete"
-        return found
-    _LAST_SEARCH[0] = "bounded"
+    story: Story, ranges: Ranges, reachable: set[str], max_states: int, verdict: Verdict | None
+) -> tuple[str, list[Diagnostic]]:
+    """How dead ends were looked for ("complete" or "bounded"), and what was found. With the
+    bounded search, a dead end verify's real games showed is reported too (it is real)."""
+    if verdict is not None and verdict.settled("dead_ends"):
+        return "complete", _complete_dead_ends(story, verdict)
     out: list[Diagnostic] = []
     report = explore(story, 0, max_states=max_states or DEFAULT_MAX_STATES)
     for finding in [*report.dead_ends, *report.errors]:
         if finding.kind == "too_long":
             continue
-        out.append(_witnessed(story, finding))
-    if report.complete:
-        return out
+        out.append(_witnessed(story, finding, "bounded"))
     found = {(f.state, f.order) for f in report.dead_ends}
+    for problem in verdict.dead_ends if verdict is not None else ():
+        if (problem.state, problem.order) not in found:
+            found.add((problem.state, problem.order))
+            out.append(_witnessed(story, _verified_finding(story, problem), "bounded"))
+    if report.complete:
+        return "bounded", out
     searched = (
         f"(the complete search did not finish in {VALIDATE_VERIFY_SECONDS:g} s, and the bounded "
         f"search of {report.states} game states with one seed's chance found no such case; "
@@ -834,7 +1006,7 @@ def _dead_ends(
                         "end the list with a branch that has no 'if'",
                     )
                 )
-    return out
+    return "bounded", out
 
 
 def _state_order(story: Story):  # noqa: ANN202
@@ -842,7 +1014,7 @@ def _state_order(story: Story):  # noqa: ANN202
     return lambda s: order.get(s, 0)
 
 
-def _witnessed(story: Story, finding: Finding) -> Diagnostic:
+def _witnessed(story: Story, finding: Finding, search: str) -> Diagnostic:
     scene_id, _ = split_state(finding.state)
     scene = story.scenes[scene_id]
     path = _describe_path(story, finding)
@@ -871,6 +1043,7 @@ def _witnessed(story: Story, finding: Finding) -> Diagnostic:
         finding.seed,
         tuple(finding.log),
         tuple(finding.numbers),
+        search,
     )
 
 

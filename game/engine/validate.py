@@ -2,8 +2,9 @@
 
 The loader's checks come first (a story with errors gets only the few checks its errors cannot
 mislead, `analysis.analyse_despite_errors`); a story that loads also gets
-the checks in `game.engine.analysis`: reachability, dead ends with a witness, unused or never-set
-declarations, impossible conditions and colliding typed words.
+the checks in `game.engine.analysis`: reachability (the graph's, and verify's proofs), dead ends
+with a witness, unused or never-set declarations, impossible conditions and colliding typed
+words.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from game.engine.loader import check_story_partly
 def validate(root: Path | str, *, max_states: int | None = None) -> list[Diagnostic]:
     """Load the story in `root` and return every error and warning, sorted by place.
 
-    Dead ends come from the complete search (`handler-one verify`) when it finishes within
-    `analysis.VALIDATE_VERIFY_SECONDS`, else from the bounded search; `max_states` sets the
-    bounded search's budget and asks for it alone. `analysis.searched_by()` says which ran.
+    `handler-one verify` answers within `analysis.VALIDATE_VERIFY_SECONDS`: what it proves no
+    game reaches (W023-W025), and the dead ends when it answers them all, else the bounded
+    search's; `max_states` sets the bounded search's budget and asks for it alone (no verify).
+    `analysis.last_search()` says which answer each check used.
     A story with errors still gets the checks that its errors cannot mislead
     (`analysis.analyse_despite_errors`), so their warnings come with the errors.
     """

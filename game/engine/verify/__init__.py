@@ -155,12 +155,27 @@ class Verdict:
     undecided: list[str] = field(default_factory=list)  # every question left open, by name
     witnesses: dict[str, Witness] = field(default_factory=dict)  # "scene:ID", "order:KEY"
     figures: dict[str, Any] = field(default_factory=dict)  # what the method measured
-    questions: str = "all"  # "all", or "dead_ends" (validate's question alone)
+    questions: str = "all"  # "all", "dead_ends" or "validate" (see `verify`)
+    boxes: Any = None  # the over-approximation (`box.Boxes`) the answer's proofs come from
 
     @property
     def failed(self) -> bool:
         """True when a dead end or a dead voice was found (the command exits 1)."""
         return bool(self.dead_ends or self.dead_voices)
+
+    def settled(self, kind: str) -> bool:
+        """Whether every question of one kind has its answer: "scenes", "orders", "endings" or
+        "dead_ends" (a reachable one with its witness, an impossible one proved)."""
+        if self.questions == "dead_ends" and kind != "dead_ends":
+            return False  # not asked
+        if self.complete:
+            return True
+        if kind == "dead_ends":
+            return not any(u.startswith("dead end") for u in self.undecided)
+        if self.method != "abstract":
+            return False
+        prefix = {"scenes": "scene ", "orders": "order ", "endings": "ending "}[kind]
+        return not any(u.startswith(prefix) for u in self.undecided)
 
     @property
     def unreached(self) -> str:
@@ -196,6 +211,8 @@ class Verdict:
         found = self.status.get(kind, {}).get(item)
         if found is not None:
             return found
+        if self.questions == "dead_ends":
+            return "undecided"  # not asked
         if kind == "scenes":
             reached = self.scenes.get(item) is not None
         elif kind == "orders":
@@ -285,7 +302,8 @@ def verify(
     finish; "exact" and "abstract" use one alone. `max_nodes` bounds the exact search;
     `witnesses=False` skips tracing and replaying its witnesses; `raw=True` also counts the
     state space without the dead-variable reduction. `questions="dead_ends"` answers only
-    whether a dead end can be reached (by the over-approximation)."""
+    whether a dead end can be reached, and `questions="validate"` also which scenes, orders and
+    endings can be (not the dead voices), both by the over-approximation."""
     began = time.monotonic()
     presets = dict(sets or {})
     if questions != "all":

@@ -270,13 +270,21 @@ class Judge:
         values: dict[Key, Any] = {}
         facts = _Combination(values)
         found = False
+        # once every atom has shown each of its values in a combination that holds, no further
+        # combination can narrow the box: stop there (the answer is the same, found sooner)
+        wanted = sum(len(c) for c in choices)
+        shown = 0
         for combo in itertools.product(*choices):
             for k, v in zip(keys, combo, strict=True):
                 values[k] = v
             if all(bool(fn(facts)) == w for fn, w in checks):
                 found = True
                 for s, v in zip(seen, combo, strict=True):
-                    s.add(v)
+                    if v not in s:
+                        s.add(v)
+                        shown += 1
+                if shown == wanted:
+                    return box
         if not found:
             return None
         for k, s in zip(keys, seen, strict=True):
@@ -537,6 +545,9 @@ def routes_taken(
     box narrowed to where it is taken; and whether no branch can be taken somewhere."""
     routes = branch_targets(story, state, order)
     weighted = [k for k, b in enumerate(routes) if b.weight is not None]
+    at_once = _routes_at_once(judge, box, routes, weighted)
+    if at_once is not None:
+        return at_once
     out: list[tuple[int, Box]] = []
     for k, branch in enumerate(routes):
         if branch.weight is not None:
@@ -556,6 +567,69 @@ def routes_taken(
             out.append((k, narrowed))
     stuck_parts = [(b.condition.tree, False) for b in routes if b.condition is not None]
     stuck = len(stuck_parts) == len(routes) and judge.assume(box, stuck_parts) is not None
+    return out, stuck
+
+
+ROUTES_AT_ONCE = 8  # branches from which an order's branch list is judged in one enumeration
+
+
+def _routes_at_once(
+    judge: Judge, box: Box, routes: Sequence[Any], weighted: list[int]
+) -> tuple[list[tuple[int, Box]], bool] | None:
+    """`routes_taken` for a long branch list, in one pass over the combinations of the atoms its
+    conditions read: each combination takes the branch the engine would (every eligible weighted
+    one, else the first unweighted one whose `if` holds), and each branch's box is the box
+    narrowed to the combinations that take it. The same answer as judging each branch with the
+    ones before it failing (n enumerations of up to n conditions each), in one enumeration.
+    None when it does not apply: a short list, a counting function (whose range `assume`
+    narrows group by group), or more combinations than `ENUMERATE_LIMIT`."""
+    if len(routes) < ROUTES_AT_ONCE:
+        return None
+    keys: dict[Key, None] = {}
+    for branch in routes:
+        if branch.condition is not None:
+            keys.update(dict.fromkeys(judge.keys(branch.condition.tree)))
+    order = list(keys)
+    if any(kind == "count" for kind, _ in order):
+        return None
+    choices = [judge.values(box, k) for k in order]
+    size = 1
+    for c in choices:
+        size *= len(c)
+    if size == 0 or size > ENUMERATE_LIMIT:
+        return None
+    checks = [
+        judge._evaluator(b.condition.tree) if b.condition is not None else None for b in routes
+    ]
+    plain = [k for k, b in enumerate(routes) if b.weight is None]
+    live_weighted = [k for k in weighted if (routes[k].weight or 0) > 0]
+    seen: dict[int, list[set[Any]]] = {}
+    stuck = False
+    values: dict[Key, Any] = {}
+    facts = _Combination(values)
+    for combo in itertools.product(*choices):
+        for k, v in zip(order, combo, strict=True):
+            values[k] = v
+        holds = [fn is None or bool(fn(facts)) for fn in checks]
+        taken = [k for k in live_weighted if holds[k]]
+        if not any(holds[k] for k in weighted):
+            first = next((k for k in plain if holds[k]), None)
+            if first is not None:
+                taken.append(first)
+        if not any(holds):
+            stuck = True
+        for k in taken:
+            sets = seen.setdefault(k, [set() for _ in order])
+            for s, v in zip(sets, combo, strict=True):
+                s.add(v)
+    out: list[tuple[int, Box]] = []
+    for k in sorted(seen):
+        narrowed = list(box)
+        for key, s in zip(order, seen[k], strict=True):
+            level = judge.level.get(key)
+            if level is not None:
+                narrowed[level] &= judge.mask_of(level, s)
+        out.append((k, tuple(narrowed)))
     return out, stuck
 
 

@@ -61,8 +61,9 @@ def abstract_verdict(
     progress: Callable[[int, int], None] | None = None,
     raw: bool = False,
 ) -> Verdict:
-    """The verdict by the over-approximation (see the module docstring). `questions="dead_ends"`
-    asks only about dead ends (what `validate` needs)."""
+    """The verdict by the over-approximation (see the module docstring). `questions` is "all",
+    "dead_ends" (dead ends alone) or "validate" (scenes, orders, endings and dead ends, without
+    the dead voices: what `validate` asks; its dead ends are refined first)."""
     began = time.monotonic()
     deadline = began + max(0.0, seconds)
     presets = dict(presets)
@@ -80,15 +81,17 @@ def abstract_verdict(
     )
     phases: dict[str, float] = {"seconds_boxes": round(time.monotonic() - began, 2)}
     states = story.states()
-    targets: list[Target] = []
-    if questions == "all":
-        targets += [Target("state", s) for s in states]
-        targets += [Target("order", s, i) for s in states for i in range(len(story.orders_at(s)))]
-        targets += [Target("ending", ending=e) for e in story.endings]
-    targets += [
+    reach: list[Target] = []
+    if questions in ("all", "validate"):
+        reach += [Target("state", s) for s in states]
+        reach += [Target("order", s, i) for s in states for i in range(len(story.orders_at(s)))]
+        reach += [Target("ending", ending=e) for e in story.endings]
+    dead_ends = [
         Target("no_orders", s) for s in states if story.scenes[split_state(s)[0]].ending is None
     ]
-    targets += [Target("no_branch", s, i) for s in states for i in range(len(story.orders_at(s)))]
+    dead_ends += [Target("no_branch", s, i) for s in states for i in range(len(story.orders_at(s)))]
+    # validate's budget is seconds: its dead ends (an error when found) are settled first
+    targets = [*dead_ends, *reach] if questions == "validate" else [*reach, *dead_ends]
     voice_index = {id(w): n for n, w in enumerate(watched)}
     targets += [Target("dead_voice", voice=n) for n in range(len(watched))]
     possible_voices = {voice_index[id(w)] for w in boxes.dead_voices}
@@ -378,5 +381,6 @@ def _verdict(
         witnesses=extra,
         figures=figures,
         questions=questions,
+        boxes=boxes,
     )
     return verdict
