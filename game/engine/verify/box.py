@@ -258,11 +258,9 @@ class Judge:
         narrowed to them, None when there is none, `_TOO_MANY` past the limit."""
         frozen = tuple(box)
         choices = [self.values(frozen, k) for k in keys]
-        size = 1
-        for c in choices:
-            size *= len(c)
-            if size > ENUMERATE_LIMIT:
-                return _TOO_MANY
+        size = _combinations(choices)
+        if size is None:
+            return _TOO_MANY
         if size == 0:
             return None
         checks = [(self._evaluator(t), w) for t, w in group]
@@ -287,11 +285,15 @@ class Judge:
                     return box
         if not found:
             return None
-        for k, s in zip(keys, seen, strict=True):
-            level = self.level.get(k)
+        self.narrow(box, keys, seen)
+        return box  # narrowed in place: `_one_by_one` reads the change from its own list
+
+    def narrow(self, box: list[int], keys: Sequence[Key], seen: Sequence[set[Any]]) -> None:
+        """Narrow `box`, in place, to the values in `seen` of each atom of `keys` it holds."""
+        for key, values in zip(keys, seen, strict=True):
+            level = self.level.get(key)
             if level is not None:
-                box[level] &= self.mask_of(level, s)
-        return box
+                box[level] &= self.mask_of(level, values)
 
     def _one_by_one(self, box: list[int], group: list[Conjunct]) -> list[int] | None:
         """Each part on its own (enumerated, or judged by sets of values), until nothing
@@ -593,10 +595,7 @@ def _routes_at_once(
     if any(kind == "count" for kind, _ in order):
         return None
     choices = [judge.values(box, k) for k in order]
-    size = 1
-    for c in choices:
-        size *= len(c)
-    if size == 0 or size > ENUMERATE_LIMIT:
+    if not _combinations(choices):  # none, or more than ENUMERATE_LIMIT
         return None
     checks = [
         judge._evaluator(b.condition.tree) if b.condition is not None else None for b in routes
@@ -625,12 +624,20 @@ def _routes_at_once(
     out: list[tuple[int, Box]] = []
     for k in sorted(seen):
         narrowed = list(box)
-        for key, s in zip(order, seen[k], strict=True):
-            level = judge.level.get(key)
-            if level is not None:
-                narrowed[level] &= judge.mask_of(level, s)
+        judge.narrow(narrowed, order, seen[k])
         out.append((k, tuple(narrowed)))
     return out, stuck
+
+
+def _combinations(choices: Sequence[Sequence[Any]]) -> int | None:
+    """How many combinations of one value from each of `choices` there are; None past
+    `ENUMERATE_LIMIT` (counted no further)."""
+    size = 1
+    for values in choices:
+        size *= len(values)
+        if size > ENUMERATE_LIMIT:
+            return None
+    return size
 
 
 def analyse(
