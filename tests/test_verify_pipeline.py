@@ -304,11 +304,11 @@ def test_an_abstract_verdict_without_time_says_undecided_never_unreachable(
 
 
 def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> None:
-    from game.engine.analysis import searched_by
+    from game.engine.analysis import last_search
     from game.engine.validate import validate
 
     found = validate(counter_story(tmp_path / "corridor"))
-    assert searched_by() == "complete"
+    assert last_search().dead_ends == "complete"
     [dead_end] = [d for d in found if d.code == "E060"]
     assert "'stuck'" in dead_end.message
     assert not [
@@ -316,7 +316,7 @@ def test_validate_answers_dead_ends_by_the_complete_answer(tmp_path: Path) -> No
         for d in validate(correlated_story(tmp_path / "twins"))
         if d.code in ("E060", "E061", "W020")
     ]
-    assert searched_by() == "complete"
+    assert last_search().dead_ends == "complete"
 
 
 def unbounded_story(root: Path) -> Path:

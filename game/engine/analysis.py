@@ -558,11 +558,6 @@ def searched_in_words() -> list[str]:
     return lines
 
 
-def searched_by() -> str:
-    """How the last `analyse` looked for dead ends: `last_search().dead_ends`."""
-    return _LAST_SEARCH[0].dead_ends
-
-
 def analyse(
     story: Story, *, max_states: int = VALIDATE_MAX_STATES, complete: bool = True
 ) -> list[Diagnostic]:
