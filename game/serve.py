@@ -293,12 +293,10 @@ class PlayerServer(Server):
             await websocket.send_bytes((refusal or "").encode())
             await websocket.close()
             return websocket
-        games: list[PlayerGame] = []
-
         async def close() -> None:
             # The game has ended (it says so as it exits): say why when it was the idle
-            # timer, then close the page's websocket.
-            if games and games[0].idle_ended:
+            # timer, then close the page's websocket. (`game` is bound before any call.)
+            if game.idle_ended:
                 with contextlib.suppress(Exception):
                     await websocket.send_bytes(self._idle_text().encode())
             await websocket.close()
@@ -311,7 +309,6 @@ class PlayerServer(Server):
             close=close,
             download_manager=self.download_manager,
         )
-        games.append(game)
         self.games.add(game)  # counted before any await: the bound holds under a rush
         watcher: asyncio.Future[None] | None = None
         try:
